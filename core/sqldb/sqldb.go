@@ -1,0 +1,186 @@
+// Package sqldb opens the database with bun — SQLite (modernc) in the embedded
+// mode, PostgreSQL in production — runs the embedded migrations, and runs
+// transactions scoped to a tenant.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Dialect names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is the application's database. On SQLite, writes go through a single
+// connection (SQLite allows one writer; a pool of writers only fights over the
+// lock) while reads use a pool; on PostgreSQL both are the same pool.
+type DB struct {
+	*bun.DB          // writer: use for transactions and writes
+	Read    *bun.DB  // readers: use for queries outside a transaction
+	Dialect string
+}
+
+// Options selects and tunes the database.
+type Options struct {
+	URL      string // postgres://… ; empty for SQLite
+	Path     string // SQLite file
+	MaxConns int    // PostgreSQL pool size (default 20)
+}
+
+// Open connects and checks the connection.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.URL != "" {
+		return openPostgres(ctx, o)
+	}
+	return openSQLite(ctx, o.Path)
+}
+
+func openPostgres(ctx context.Context, o Options) (*DB, error) {
+	sqldb, err := sql.Open("pgx", o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	n := o.MaxConns
+	if n <= 0 {
+		n = 20
+	}
+	sqldb.SetMaxOpenConns(n)
+	sqldb.SetMaxIdleConns(n)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	return &DB{DB: db, Read: db, Dialect: Postgres}, nil
+}
+
+// sqliteDSN builds a modernc DSN. modernc ignores mattn-style options such as
+// _busy_timeout; pragmas must be given as _pragma=name(value), applied to
+// every new connection.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	writer := bun.NewDB(w, sqlitedialect.New())
+	if err := writer.PingContext(ctx); err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("connect sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", sqliteDSN(path)+"&mode=ro")
+	if err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("open sqlite readers: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	reader := bun.NewDB(r, sqlitedialect.New())
+	return &DB{DB: writer, Read: reader, Dialect: SQLite}, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.DB.Close()
+	if db.Read != db.DB {
+		err = errors.Join(err, db.Read.Close())
+	}
+	return err
+}
+
+// Ping checks the database answers (used by /readyz).
+func (db *DB) Ping(ctx context.Context) error {
+	return db.DB.PingContext(ctx)
+}
+
+// TxFunc is the body of a transaction.
+type TxFunc func(ctx context.Context, tx bun.Tx) error
+
+// TenantTx runs fn in one transaction scoped to tenant. On PostgreSQL the
+// tenant is set with set_config(…, true) so row-level security policies apply
+// to this transaction only. Every store method that writes tenant data runs here.
+func (db *DB) TenantTx(ctx context.Context, tenant string, fn TxFunc) error {
+	if tenant == "" {
+		return errors.New("tenant transaction without a tenant")
+	}
+	return db.tx(ctx, []string{tenant}, fn)
+}
+
+// ConsolidationTx runs fn in a transaction that may read the listed tenants
+// (an explicit, authorized cross-tenant view such as the central office's
+// consolidated budget). The caller has checked authorization for each tenant.
+func (db *DB) ConsolidationTx(ctx context.Context, tenants []string, fn TxFunc) error {
+	if len(tenants) == 0 {
+		return errors.New("consolidation transaction without tenants")
+	}
+	return db.tx(ctx, tenants, fn)
+}
+
+// SystemTx runs fn for platform bookkeeping that is not tenant data (the
+// outbox relay, sessions, the tenant registry). Tenant tables stay filtered by
+// row-level security: nothing is set.
+func (db *DB) SystemTx(ctx context.Context, fn TxFunc) error {
+	return db.tx(ctx, nil, fn)
+}
+
+func (db *DB) tx(ctx context.Context, tenants []string, fn TxFunc) error {
+	return db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if db.Dialect == Postgres && len(tenants) > 0 {
+			if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenants', ?, true)", strings.Join(tenants, ",")); err != nil {
+				return fmt.Errorf("set tenant: %w", err)
+			}
+		}
+		return fn(ctx, tx)
+	})
+}
+
+// ReadTenant runs fn on a read-only view for tenant: the reader pool on SQLite,
+// a transaction with the tenant set on PostgreSQL (so RLS applies to reads too).
+func (db *DB) ReadTenant(ctx context.Context, tenant string, fn func(ctx context.Context, q bun.IDB) error) error {
+	if tenant == "" {
+		return errors.New("tenant read without a tenant")
+	}
+	if db.Dialect == Postgres {
+		return db.tx(ctx, []string{tenant}, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+	}
+	return fn(ctx, db.Read)
+}
+
+// IsUniqueViolation reports a unique-constraint failure on either dialect.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}

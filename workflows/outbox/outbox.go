@@ -1,0 +1,94 @@
+// Package outbox is the transactional outbox: a state change and the jobs it
+// causes are written in one database transaction; a relay moves the rows into
+// Asynq with TaskID = row id; a worker runs the registered handler and marks
+// the row done in the handler's own transaction. The database is the source of
+// truth, Redis only carries work: rows enqueued but never finished are enqueued
+// again at start-up and periodically.
+package outbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Row is one job in the outbox table.
+type Row struct {
+	bun.BaseModel `bun:"table:outbox"`
+
+	ID         string     `bun:"id,pk"`
+	TenantID   string     `bun:"tenant_id,notnull"`
+	Kind       string     `bun:"kind,notnull"`
+	Payload    []byte     `bun:"payload,notnull"`
+	ProcessAt  *time.Time `bun:"process_at"`
+	CreatedAt  time.Time  `bun:"created_at,notnull"`
+	EnqueuedAt *time.Time `bun:"enqueued_at"`
+	DoneAt     *time.Time `bun:"done_at"`
+	Attempts   int        `bun:"attempts,notnull"`
+	LastError  string     `bun:"last_error,notnull"`
+}
+
+// Job asks for Kind to run with Payload for Tenant.
+type Job struct {
+	Kind   string
+	Tenant string
+	// Payload is encoded as JSON unless it is already []byte or json.RawMessage.
+	Payload any
+	// ProcessAt delays the job (SLA timers); zero means now.
+	ProcessAt time.Time
+	// Key makes the job idempotent: a second Add with the same key is a no-op.
+	// It becomes the row id (and so the Asynq TaskID). Empty means a random id.
+	Key string
+}
+
+// Add records job in tx, atomically with the caller's data change: if tx rolls
+// back, no job exists. It returns the row id.
+func Add(ctx context.Context, tx bun.IDB, job Job) (string, error) {
+	if job.Kind == "" || job.Tenant == "" {
+		return "", errors.New("outbox: job needs a kind and a tenant")
+	}
+	var payload []byte
+	switch p := job.Payload.(type) {
+	case nil:
+		payload = []byte("null")
+	case []byte:
+		payload = p
+	case json.RawMessage:
+		payload = p
+	default:
+		b, err := json.Marshal(p)
+		if err != nil {
+			return "", fmt.Errorf("outbox: encode %s payload: %w", job.Kind, err)
+		}
+		payload = b
+	}
+	id := job.Key
+	if id == "" {
+		id = NewID()
+	}
+	row := &Row{ID: id, TenantID: job.Tenant, Kind: job.Kind, Payload: payload, CreatedAt: time.Now().UTC()}
+	if !job.ProcessAt.IsZero() {
+		at := job.ProcessAt.UTC()
+		row.ProcessAt = &at
+	}
+	if _, err := tx.NewInsert().Model(row).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
+		return "", fmt.Errorf("outbox: add %s: %w", job.Kind, err)
+	}
+	return id, nil
+}
+
+// NewID returns a random, unguessable id: a millisecond time prefix keeps ids
+// roughly ordered by creation, which keeps indexes compact.
+func NewID() string {
+	var b [10]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // cannot happen on supported platforms
+	}
+	return fmt.Sprintf("%012x%s", time.Now().UnixMilli(), hex.EncodeToString(b[:]))
+}

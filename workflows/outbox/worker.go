@@ -1,0 +1,173 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/uptrace/bun"
+
+	"doanbd/core/sqldb"
+)
+
+// Delivery is what a handler receives.
+type Delivery struct {
+	ID      string
+	Tenant  string
+	Kind    string
+	Payload []byte
+}
+
+// Decode unmarshals the JSON payload.
+func (d Delivery) Decode(v any) error {
+	if err := json.Unmarshal(d.Payload, v); err != nil {
+		return fmt.Errorf("decode %s payload: %w", d.Kind, err)
+	}
+	return nil
+}
+
+// TxHandler does its work inside the transaction that marks the row done, so
+// its database effects happen exactly once however often the job is delivered.
+type TxHandler func(ctx context.Context, tx bun.Tx, d Delivery) error
+
+// EffectHandler does work outside the database (e-mail, calls). It runs before
+// the row is marked done, so it may run again after a crash: it must be
+// idempotent by Delivery.ID.
+type EffectHandler func(ctx context.Context, d Delivery) error
+
+// envelope is the Asynq task payload.
+type envelope struct {
+	Tenant  string          `json:"t"`
+	Payload json.RawMessage `json:"p"`
+}
+
+// Worker registers handlers by job kind and serves them to Asynq.
+type Worker struct {
+	db      *sqldb.DB
+	log     *slog.Logger
+	metrics *Metrics
+	mux     *asynq.ServeMux
+	kinds   map[string]bool
+}
+
+// NewWorker returns a worker with no handlers.
+func NewWorker(db *sqldb.DB, log *slog.Logger, m *Metrics) *Worker {
+	return &Worker{db: db, log: log, metrics: m, mux: asynq.NewServeMux(), kinds: map[string]bool{}}
+}
+
+// Mux is the Asynq handler to pass to asynq.Server.Start.
+func (w *Worker) Mux() *asynq.ServeMux { return w.mux }
+
+// Kinds lists the registered job kinds.
+func (w *Worker) Kinds() []string {
+	ks := make([]string, 0, len(w.kinds))
+	for k := range w.kinds {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// HandleTx registers a transactional handler for kind.
+func (w *Worker) HandleTx(kind string, h TxHandler) {
+	w.register(kind, func(ctx context.Context, d Delivery) error {
+		return w.db.TenantTx(ctx, d.Tenant, func(ctx context.Context, tx bun.Tx) error {
+			claimed, err := markDone(ctx, tx, d)
+			if err != nil || !claimed {
+				return err
+			}
+			return h(ctx, tx, d)
+		})
+	})
+}
+
+// HandleEffect registers a handler with effects outside the database.
+func (w *Worker) HandleEffect(kind string, h EffectHandler) {
+	w.register(kind, func(ctx context.Context, d Delivery) error {
+		done, err := w.db.Read.NewSelect().Model((*Row)(nil)).
+			Where("id = ? AND done_at IS NOT NULL", d.ID).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("check outbox row %s: %w", d.ID, err)
+		} else if done {
+			return nil
+		}
+		if err := h(ctx, d); err != nil {
+			return err
+		}
+		return w.db.TenantTx(ctx, d.Tenant, func(ctx context.Context, tx bun.Tx) error {
+			_, err := markDone(ctx, tx, d)
+			return err
+		})
+	})
+}
+
+// markDone claims the row; false means another delivery already finished it.
+// On PostgreSQL the UPDATE locks the row, so a concurrent duplicate delivery
+// waits for this transaction and then finds nothing to claim.
+func markDone(ctx context.Context, tx bun.Tx, d Delivery) (bool, error) {
+	res, err := tx.NewUpdate().Model((*Row)(nil)).
+		Set("done_at = ?", time.Now().UTC()).
+		Set("attempts = attempts + 1").
+		Where("id = ? AND tenant_id = ? AND done_at IS NULL", d.ID, d.Tenant).
+		Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("mark outbox row %s done: %w", d.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("mark outbox row %s done: %w", d.ID, err)
+	}
+	return n == 1, nil
+}
+
+func (w *Worker) register(kind string, run func(context.Context, Delivery) error) {
+	if w.kinds[kind] {
+		panic("outbox: handler registered twice for " + kind) // programming error at wiring time
+	}
+	w.kinds[kind] = true
+	w.mux.HandleFunc(kind, func(ctx context.Context, t *asynq.Task) error {
+		id, _ := asynq.GetTaskID(ctx)
+		var env envelope
+		if err := json.Unmarshal(t.Payload(), &env); err != nil || env.Tenant == "" {
+			w.log.Error("outbox: bad task envelope", "kind", kind, "id", id, "err", err)
+			return fmt.Errorf("bad envelope for %s: %w", id, asynq.SkipRetry)
+		}
+		d := Delivery{ID: id, Tenant: env.Tenant, Kind: kind, Payload: env.Payload}
+		start := time.Now()
+		err := run(ctx, d)
+		w.metrics.observeHandled(kind, err, time.Since(start))
+		if err != nil {
+			w.log.Warn("outbox job failed", "kind", kind, "id", id, "tenant", d.Tenant, "err", err)
+			w.recordError(ctx, d, err)
+			return err
+		}
+		return nil
+	})
+}
+
+func (w *Worker) recordError(ctx context.Context, d Delivery, cause error) {
+	msg := cause.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	err := w.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*Row)(nil)).Set("attempts = attempts + 1").Set("last_error = ?", msg).
+			Where("id = ? AND done_at IS NULL", d.ID).Exec(ctx)
+		return err
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		w.log.Error("outbox: record handler error", "id", d.ID, "err", err)
+	}
+}
+
+// PurgeTask is the periodic maintenance task that deletes old done rows; the
+// single scheduler enqueues it.
+const PurgeTask = "outbox:purge"
+
+// HandlePurge serves PurgeTask with the relay's retention.
+func (w *Worker) HandlePurge(r *Relay) {
+	w.mux.HandleFunc(PurgeTask, func(ctx context.Context, _ *asynq.Task) error { return r.Purge(ctx) })
+}
