@@ -301,7 +301,7 @@ func startPG() (_ *pgServer, err error) {
 		if attempt < 3 && (strings.Contains(tail, "Address already in use") || strings.Contains(tail, "could not bind")) {
 			continue
 		}
-		return nil, fmt.Errorf("testenv: postgres did not start: %v\npostgres log (%s):\n%s", err, logPath, tail)
+		return nil, fmt.Errorf("testenv: postgres did not start: %v\npostgres log tail:\n%s", err, tail)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)

@@ -183,3 +183,19 @@ func TestRedisStopStart(t *testing.T) {
 		t.Fatalf("PING after a subtest left redis stopped: %v", err)
 	}
 }
+
+// Many tests asking at once get distinct databases and DB indexes (run with -race).
+func TestParallelCallers(t *testing.T) {
+	for i := 0; i < 6; i++ {
+		t.Run("", func(t *testing.T) {
+			t.Parallel()
+			pg := testenv.Postgres(t)
+			addr, db := testenv.Redis(t)
+			exec(t, connect(t, pg.OwnerURL), `CREATE TABLE mine (id int)`)
+			c := newClient(t, addr, db)
+			if n, err := c.Incr(ctx(t), "counter").Result(); err != nil || n != 1 {
+				t.Fatalf("INCR on a fresh DB %d = %d, %v; want 1 (DB shared or not flushed)", db, n, err)
+			}
+		})
+	}
+}

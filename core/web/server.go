@@ -35,6 +35,8 @@ type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	log    *slog.Logger
+	guard  Guard
+	specs  []RouteSpec
 }
 
 // New builds the engine with its middleware and the health routes.
@@ -52,10 +54,14 @@ func New(opt Options) (*Server, error) {
 	s := &Server{opt: opt, engine: e, log: opt.Log}
 	e.Use(requestID(), s.accessLog(), s.recovery(), securityHeaders(opt.SecureCookies), bodyLimit(opt.BodyLimit))
 	e.NoRoute(func(c *gin.Context) { s.Error(c, errNotFound) })
-	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	e.GET("/readyz", s.readyz)
+	s.Public(http.MethodGet, "/healthz", func(c *gin.Context) error {
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+		return nil
+	})
+	s.Public(http.MethodGet, "/readyz", s.readyz)
 	if opt.Metrics != nil {
-		e.GET("/metrics", gin.WrapH(opt.Metrics))
+		h := gin.WrapH(opt.Metrics)
+		s.Public(http.MethodGet, "/metrics", func(c *gin.Context) error { h(c); return nil })
 	}
 	s.srv = &http.Server{
 		Handler:           e,
@@ -74,19 +80,20 @@ func (s *Server) Engine() *gin.Engine { return s.engine }
 // Handler returns the root http.Handler (for in-process tests).
 func (s *Server) Handler() http.Handler { return s.engine }
 
-func (s *Server) readyz(c *gin.Context) {
+func (s *Server) readyz(c *gin.Context) error {
 	if s.opt.Ready == nil {
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.opt.Ready(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
-		return
+		return nil
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	return nil
 }
 
 // Listen binds the address; Addr then reports the bound address.
