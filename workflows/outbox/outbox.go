@@ -8,14 +8,14 @@ package outbox
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"doanbd/core/sqldb"
 )
 
 // Row is one job in the outbox table.
@@ -83,12 +83,5 @@ func Add(ctx context.Context, tx bun.IDB, job Job) (string, error) {
 	return id, nil
 }
 
-// NewID returns a random, unguessable id: a millisecond time prefix keeps ids
-// roughly ordered by creation, which keeps indexes compact.
-func NewID() string {
-	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err)) // cannot happen on supported platforms
-	}
-	return fmt.Sprintf("%012x%s", time.Now().UnixMilli(), hex.EncodeToString(b[:]))
-}
+// NewID returns a random, unguessable row id.
+func NewID() string { return sqldb.NewID() }
