@@ -43,15 +43,9 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (default configs/doanbd.yaml if present)")
-	root.AddCommand(serveCmd(g), workerCmd(g), migrateCmd(g), versionCmd())
-	for _, add := range extraCommands {
-		root.AddCommand(add(g))
-	}
+	root.AddCommand(serveCmd(g), workerCmd(g), migrateCmd(g), seedCmd(g), versionCmd())
 	return root
 }
-
-// extraCommands lets other files of this package add subcommands.
-var extraCommands []func(*globals) *cobra.Command
 
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

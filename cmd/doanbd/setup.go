@@ -1,12 +1,33 @@
 package main
 
-import "context"
+import (
+	"context"
+	"io"
+)
 
 // Setup registers routes and job handlers of every capability. Each
-// capability adds itself here.
+// capability adds one call here (its wiring lives in wire_<capability>.go).
 func (a *App) Setup(ctx context.Context) error {
 	if err := a.BuildWeb(); err != nil {
 		return err
 	}
 	return nil
+}
+
+// SeedOptions are the flags of `doanbd seed`.
+type SeedOptions struct {
+	Demo bool
+	Out  io.Writer
+}
+
+// seedStep loads one kind of reference or demo data. Every step is
+// idempotent: seeding twice changes nothing.
+type seedStep struct {
+	Name string
+	Run  func(ctx context.Context, a *App, o SeedOptions) error
+}
+
+// seedSteps lists the steps in order. Each capability appends its own.
+func (a *App) seedSteps() []seedStep {
+	return []seedStep{}
 }

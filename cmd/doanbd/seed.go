@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func seedCmd(g *globals) *cobra.Command {
+	var demo bool
+	cmd := &cobra.Command{
+		Use:   "seed",
+		Short: "Load reference data (tenants, programmes); --demo adds demo users for every role",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			if _, err := migrate(ctx, cfg); err != nil {
+				return err
+			}
+			a, err := Open(ctx, cfg, newLogger(cfg))
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			o := SeedOptions{Demo: demo, Out: cmd.OutOrStdout()}
+			for _, s := range a.seedSteps() {
+				if err := s.Run(ctx, a, o); err != nil {
+					return fmt.Errorf("seed %s: %w", s.Name, err)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&demo, "demo", false, "also add demo users and demo data")
+	return cmd
+}
