@@ -61,10 +61,24 @@ func (s *Server) Error(c *gin.Context, err error) {
 			s.log.Info("request refused", "request_id", RequestID(c), "code", code, "err", ae.Err)
 		}
 	}
+	if s.pageError != nil && !IsAPI(c) {
+		s.pageError(c, status, err)
+		c.Abort()
+		return
+	}
 	p := problem{Type: "about:blank", Title: core.ErrorMessage(err), Status: status, Code: code,
 		Errors: core.ErrorFields(err), RequestID: RequestID(c)}
 	writeProblem(c, p)
 }
+
+// PageErrorRenderer writes the response for a failed page request (any path
+// not under /api/): an HTML error page, or a redirect to the login page. err
+// has already been logged; the renderer must show nothing of its cause.
+type PageErrorRenderer func(c *gin.Context, status int, err error)
+
+// SetPageErrorRenderer makes Error render page requests with r instead of
+// problem+json. The UI adapter installs it at boot.
+func (s *Server) SetPageErrorRenderer(r PageErrorRenderer) { s.pageError = r }
 
 func writeProblem(c *gin.Context, p problem) {
 	b, err := json.Marshal(p)

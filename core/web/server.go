@@ -37,6 +37,8 @@ type Server struct {
 	log    *slog.Logger
 	guard  Guard
 	specs  []RouteSpec
+	// pageError renders errors of page requests (see SetPageErrorRenderer).
+	pageError PageErrorRenderer
 }
 
 // New builds the engine with its middleware and the health routes.
