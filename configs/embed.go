@@ -8,5 +8,5 @@ import "embed"
 // FS holds the embedded files under their paths relative to configs/
 // (seed/tenants.yaml, …).
 //
-//go:embed seed/*.yaml
+//go:embed seed/*.yaml workflows/*.yaml
 var FS embed.FS
