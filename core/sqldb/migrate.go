@@ -55,8 +55,17 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name VARCHAR(200) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+	// Under the lock too: two PostgreSQL sessions racing on CREATE TABLE IF NOT
+	// EXISTS can both try to create it, and one fails on pg_type's unique index.
+	err = db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.migrationLock(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			name VARCHAR(200) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var applied []string
@@ -75,10 +84,8 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 func (db *DB) applyOne(ctx context.Context, m Migration) (bool, error) {
 	applied := false
 	err := db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if db.Dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(72291)"); err != nil {
-				return fmt.Errorf("migration lock: %w", err)
-			}
+		if err := db.migrationLock(ctx, tx); err != nil {
+			return err
 		}
 		n, err := tx.NewSelect().Table("schema_migrations").Where("name = ?", m.Name).Count(ctx)
 		if err != nil {
@@ -97,4 +104,16 @@ func (db *DB) applyOne(ctx context.Context, m Migration) (bool, error) {
 		return nil
 	})
 	return applied, err
+}
+
+// migrationLock serializes migrating sessions on PostgreSQL until tx ends
+// (SQLite's single writer already does).
+func (db *DB) migrationLock(ctx context.Context, tx bun.Tx) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(72291)"); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	return nil
 }

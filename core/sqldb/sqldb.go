@@ -30,8 +30,8 @@ const (
 // connection (SQLite allows one writer; a pool of writers only fights over the
 // lock) while reads use a pool; on PostgreSQL both are the same pool.
 type DB struct {
-	*bun.DB          // writer: use for transactions and writes
-	Read    *bun.DB  // readers: use for queries outside a transaction
+	*bun.DB         // writer: use for transactions and writes
+	Read    *bun.DB // readers: use for queries outside a transaction
 	Dialect string
 }
 
@@ -72,10 +72,12 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 
 // sqliteDSN builds a modernc DSN. modernc ignores mattn-style options such as
 // _busy_timeout; pragmas must be given as _pragma=name(value), applied to
-// every new connection.
-func sqliteDSN(path string) string {
+// every new connection. The writer begins transactions IMMEDIATE (it takes the
+// write lock up front, so a transaction never fails half-way with SQLITE_BUSY
+// when another process writes); readers begin DEFERRED so they never take it.
+func sqliteDSN(path, txlock string) string {
 	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=" + txlock + "&_time_format=sqlite"
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -85,7 +87,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(path))
+	w, err := sql.Open("sqlite", sqliteDSN(path, "immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -98,7 +100,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		_ = writer.Close()
 		return nil, fmt.Errorf("connect sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(path)+"&mode=ro")
+	r, err := sql.Open("sqlite", sqliteDSN(path, "deferred")+"&mode=ro")
 	if err != nil {
 		_ = writer.Close()
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
@@ -154,6 +156,13 @@ func (db *DB) SystemTx(ctx context.Context, fn TxFunc) error {
 }
 
 func (db *DB) tx(ctx context.Context, tenants []string, fn TxFunc) error {
+	for _, t := range tenants {
+		// app.tenants is a comma-separated list: a slug holding a comma would
+		// widen the row-level security scope to tenants nobody authorized.
+		if t == "" || strings.ContainsAny(t, ", ") {
+			return fmt.Errorf("invalid tenant %q for a transaction", t)
+		}
+	}
 	return db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if db.Dialect == Postgres && len(tenants) > 0 {
 			if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenants', ?, true)", strings.Join(tenants, ",")); err != nil {
@@ -167,8 +176,8 @@ func (db *DB) tx(ctx context.Context, tenants []string, fn TxFunc) error {
 // ReadTenant runs fn on a read-only view for tenant: the reader pool on SQLite,
 // a transaction with the tenant set on PostgreSQL (so RLS applies to reads too).
 func (db *DB) ReadTenant(ctx context.Context, tenant string, fn func(ctx context.Context, q bun.IDB) error) error {
-	if tenant == "" {
-		return errors.New("tenant read without a tenant")
+	if tenant == "" || strings.ContainsAny(tenant, ", ") {
+		return fmt.Errorf("tenant read: invalid tenant %q", tenant)
 	}
 	if db.Dialect == Postgres {
 		return db.tx(ctx, []string{tenant}, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
