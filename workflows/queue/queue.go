@@ -20,14 +20,20 @@ type Embedded struct {
 	m    *miniredis.Miniredis
 	stop chan struct{}
 	wg   sync.WaitGroup
+	once sync.Once
 }
 
 // StartEmbedded starts miniredis on a free loopback port. miniredis only
 // expires keys when its clock is advanced, so a ticker advances it in step
 // with the wall clock (Asynq's leases and locks rely on expiry).
-func StartEmbedded() (*Embedded, error) {
+func StartEmbedded() (*Embedded, error) { return StartEmbeddedAddr("127.0.0.1:0") }
+
+// StartEmbeddedAddr starts the embedded server on addr (host:port; port 0
+// picks a free one). A new server on the address of one that was closed is
+// how a restart that lost the in-process queue looks to clients.
+func StartEmbeddedAddr(addr string) (*Embedded, error) {
 	m := miniredis.NewMiniRedis()
-	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+	if err := m.StartAddr(addr); err != nil {
 		return nil, fmt.Errorf("start embedded redis: %w", err)
 	}
 	e := &Embedded{m: m, stop: make(chan struct{})}
@@ -55,11 +61,13 @@ func (e *Embedded) tick() {
 // Addr is host:port of the embedded server.
 func (e *Embedded) Addr() string { return e.m.Addr() }
 
-// Close stops the server.
+// Close stops the server; its contents are gone. Calling it again does nothing.
 func (e *Embedded) Close() {
-	close(e.stop)
-	e.wg.Wait()
-	e.m.Close()
+	e.once.Do(func() {
+		close(e.stop)
+		e.wg.Wait()
+		e.m.Close()
+	})
 }
 
 // ConnOpt returns Asynq's connection option for a Redis URL
@@ -91,7 +99,7 @@ func Ping(ctx context.Context, insp *asynq.Inspector) error {
 type slogAdapter struct{ l *slog.Logger }
 
 // Logger adapts slog for asynq.Config.Logger.
-func Logger(l *slog.Logger) asynq.Logger { return slogAdapter{l.With("component", "asynq")} }
+func Logger(l *slog.Logger) asynq.Logger { return slogAdapter{l.With("lib", "asynq")} }
 
 func (a slogAdapter) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
 func (a slogAdapter) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
