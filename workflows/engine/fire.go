@@ -35,13 +35,13 @@ type Action struct {
 
 // State describes an instance for clients.
 type State struct {
-	Instance    *Instance      `json:"instance"`
-	StateTitle  string         `json:"state_title"`
-	Actions     []Action       `json:"available_actions"`
-	StepsDone   []string       `json:"steps_done,omitempty"`
-	Definition  string         `json:"definition"`
-	DefVersion  string         `json:"definition_hash"`
-	Fields      map[string]any `json:"fields,omitempty"`
+	Instance   *Instance      `json:"instance"`
+	StateTitle string         `json:"state_title"`
+	Actions    []Action       `json:"available_actions"`
+	StepsDone  []string       `json:"steps_done,omitempty"`
+	Definition string         `json:"definition"`
+	DefVersion string         `json:"definition_hash"`
+	Fields     map[string]any `json:"fields,omitempty"`
 }
 
 // actors returns the caller followed by everyone who delegated to the caller
