@@ -147,9 +147,7 @@ func Parse(src []byte, cat Catalog) (*Definition, Problems) {
 	}
 	p := &parser{cat: cat}
 	d := p.definition(&root)
-	if len(p.problems) == 0 {
-		p.validate(d)
-	}
+	p.validate(d)
 	if len(p.problems) > 0 {
 		sort.SliceStable(p.problems, func(i, j int) bool { return p.problems[i].Line < p.problems[j].Line })
 		return nil, p.problems
