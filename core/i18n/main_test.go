@@ -1,0 +1,9 @@
+package i18n
+
+import (
+	"testing"
+
+	"doanbd/core/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
