@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -199,5 +198,3 @@ func (e *Engine) File(ctx context.Context, tenant, id string) (*File, error) {
 	}
 	return &f, nil
 }
-
-var _ = slices.Contains[[]string]

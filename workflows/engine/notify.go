@@ -10,7 +10,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"doanbd/core/sqldb"
 	"doanbd/workflows/definition"
 	"doanbd/workflows/outbox"
 )
@@ -227,5 +226,3 @@ func (e *Engine) MarkRead(ctx context.Context, user, id string) error {
 		return nil
 	})
 }
-
-var _ = sqldb.NewID

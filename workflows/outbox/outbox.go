@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -42,8 +43,10 @@ type Job struct {
 	Payload any
 	// ProcessAt delays the job (SLA timers); zero means now.
 	ProcessAt time.Time
-	// Key makes the job idempotent: a second Add with the same key is a no-op.
-	// It becomes the row id (and so the Asynq TaskID). Empty means a random id.
+	// Key makes the job idempotent: a second Add with the same key, tenant and
+	// kind is a no-op (the same key with another tenant or kind is an error, so
+	// include what makes it unique, e.g. "p79:plan-submitted:<plan id>"). It
+	// becomes the row id (and so the Asynq TaskID). Empty means a random id.
 	Key string
 }
 
@@ -68,6 +71,9 @@ func Add(ctx context.Context, tx bun.IDB, job Job) (string, error) {
 		}
 		payload = b
 	}
+	if strings.Contains(job.Key, "~") {
+		return "", fmt.Errorf("outbox: key %q: '~' is reserved for replacement task ids", job.Key)
+	}
 	id := job.Key
 	if id == "" {
 		id = NewID()
@@ -77,8 +83,22 @@ func Add(ctx context.Context, tx bun.IDB, job Job) (string, error) {
 		at := job.ProcessAt.UTC()
 		row.ProcessAt = &at
 	}
-	if _, err := tx.NewInsert().Model(row).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
+	res, err := tx.NewInsert().Model(row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+	if err != nil {
 		return "", fmt.Errorf("outbox: add %s: %w", job.Kind, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return "", fmt.Errorf("outbox: add %s: %w", job.Kind, err)
+	} else if n == 0 {
+		// The key is taken. The same job again is the idempotent no-op; a key
+		// reused by another tenant or kind would silently drop this job.
+		var prev Row
+		if err := tx.NewSelect().Model(&prev).Column("tenant_id", "kind").Where("id = ?", id).Scan(ctx); err != nil {
+			return "", fmt.Errorf("outbox: add %s: read job with key %q: %w", job.Kind, id, err)
+		}
+		if prev.TenantID != job.Tenant || prev.Kind != job.Kind {
+			return "", fmt.Errorf("outbox: add %s for %s: key %q already used by a %s job for %s", job.Kind, job.Tenant, id, prev.Kind, prev.TenantID)
+		}
 	}
 	return id, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -69,15 +70,25 @@ func (r *Relay) Kick() {
 // Run relays until ctx ends. It first re-enqueues every row that was enqueued
 // but never finished (the in-process queue may have been lost), then polls.
 func (r *Relay) Run(ctx context.Context) error {
-	if n, err := r.Requeue(ctx, 0); err != nil {
-		r.log.Warn("start-up requeue failed; will retry", "err", err)
-	} else if n > 0 {
-		r.log.Info("re-enqueued unfinished outbox rows", "rows", n)
-	}
+	recovered := false // the start-up requeue has succeeded
 	maint := time.NewTicker(r.opt.StaleAfter / 4)
 	defer maint.Stop()
 	var backoff time.Duration
 	for {
+		if !recovered {
+			n, err := r.Requeue(ctx, 0)
+			switch {
+			case ctx.Err() != nil:
+				return nil
+			case err != nil:
+				r.log.Warn("start-up requeue failed; will retry", "err", err)
+			default:
+				recovered = true
+				if n > 0 {
+					r.log.Info("re-enqueued unfinished outbox rows", "rows", n)
+				}
+			}
+		}
 		n, err := r.Pump(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -137,6 +148,8 @@ func (r *Relay) Requeue(ctx context.Context, age time.Duration) (int, error) {
 
 func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.SelectQuery) (int, error) {
 	var n int
+	var firstErr error
+	orphans := r.orphanCache()
 	err := r.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var rows []Row
 		q := filter(tx.NewSelect().Model(&rows).Where("done_at IS NULL")).OrderExpr("created_at").Limit(int64(r.opt.Batch))
@@ -150,9 +163,8 @@ func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.Sel
 			return nil
 		}
 		var sent []string
-		var firstErr error
 		for i := range rows {
-			if err := r.enqueue(ctx, &rows[i]); err != nil {
+			if err := r.enqueue(ctx, &rows[i], orphans); err != nil {
 				firstErr = err
 				break // Redis is likely down: keep the rest for the next pass
 			}
@@ -165,52 +177,131 @@ func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.Sel
 			}
 		}
 		n = len(sent)
-		r.metrics.relayed.Add(float64(n))
-		return firstErr
+		// Commit the rows that did reach Asynq even if a later one failed:
+		// rolling back would only make the next pass send them again.
+		return nil
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	r.metrics.relayed.Add(float64(n))
+	return n, firstErr
 }
 
-func (r *Relay) enqueue(ctx context.Context, row *Row) error {
-	env, err := json.Marshal(envelope{Tenant: row.TenantID, Payload: row.Payload})
+// maxGeneration bounds the replacement tasks of one row (see enqueue).
+const maxGeneration = 3
+
+// taskID is the Asynq task id of generation gen of a row: the row id itself,
+// then row id + "~1", "~2", … for replacements of orphaned tasks.
+func taskID(rowID string, gen int) string {
+	if gen == 0 {
+		return rowID
+	}
+	return rowID + "~" + strconv.Itoa(gen)
+}
+
+// enqueue puts row into Asynq unless a live task for it is there already.
+//
+// The task id is the row id, so enqueueing twice is refused by Asynq and the
+// existing task is inspected instead: a pending, scheduled, retrying or running
+// task is left alone; one that Asynq archived (retries exhausted) is replaced.
+// A task stuck "active" whose lease has expired — its worker died (SIGKILL,
+// lost node) or Asynq lost track of it — is orphaned: Asynq cannot delete it
+// and its own recovery may take minutes, so the row gets a replacement task
+// with the next generation's id. Whichever copy runs second finds the row done
+// and does nothing, so a row's effect still happens once.
+func (r *Relay) enqueue(ctx context.Context, row *Row, orphans func() (map[string]bool, error)) error {
+	env, err := json.Marshal(envelope{ID: row.ID, Tenant: row.TenantID, Payload: row.Payload})
 	if err != nil {
 		return fmt.Errorf("encode envelope %s: %w", row.ID, err)
 	}
-	opts := []asynq.Option{asynq.TaskID(row.ID), asynq.Queue(Queue), asynq.MaxRetry(r.opt.MaxRetry)}
+	opts := []asynq.Option{asynq.Queue(Queue), asynq.MaxRetry(r.opt.MaxRetry)}
 	if row.ProcessAt != nil && row.ProcessAt.After(time.Now()) {
 		opts = append(opts, asynq.ProcessAt(*row.ProcessAt))
 	}
-	_, err = r.client.EnqueueContext(ctx, asynq.NewTask(row.Kind, env), opts...)
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return r.resolveConflict(ctx, row, env, opts)
+	for gen := 0; gen <= maxGeneration; gen++ {
+		id := taskID(row.ID, gen)
+		task := asynq.NewTask(row.Kind, env)
+		_, err := r.client.EnqueueContext(ctx, task, append(opts, asynq.TaskID(id))...)
+		if err == nil {
+			if gen > 0 {
+				r.log.Info("replaced an orphaned task of an unfinished outbox row", "id", row.ID, "task", id)
+			}
+			return nil
+		}
+		if !errors.Is(err, asynq.ErrTaskIDConflict) {
+			return fmt.Errorf("enqueue %s: %w", id, err)
+		}
+		next, err := r.resolveConflict(ctx, id, task, opts, orphans)
+		if err != nil || !next {
+			return err
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("enqueue %s: %w", row.ID, err)
-	}
+	r.log.Warn("outbox row has only orphaned tasks; leaving it to Asynq's recovery", "id", row.ID)
 	return nil
 }
 
-// resolveConflict decides what to do when Asynq already holds a task with the
-// row's id: leave a live task alone, replace one that is archived or completed
-// while the row is not done (the handler never finished its transaction).
-func (r *Relay) resolveConflict(ctx context.Context, row *Row, env []byte, opts []asynq.Option) error {
-	info, err := r.insp.GetTaskInfo(Queue, row.ID)
+// resolveConflict handles an existing task with the id the relay wanted: it
+// leaves a live task alone, replaces a dead one under the same id, and reports
+// next=true when the task is orphaned and the next generation should be tried.
+func (r *Relay) resolveConflict(ctx context.Context, id string, task *asynq.Task, opts []asynq.Option,
+	orphans func() (map[string]bool, error)) (next bool, err error) {
+	info, err := r.insp.GetTaskInfo(Queue, id)
 	if errors.Is(err, asynq.ErrTaskNotFound) {
-		return nil // finished meanwhile
+		return false, nil // finished meanwhile; a later pass enqueues again if the row is still not done
 	} else if err != nil {
-		return fmt.Errorf("inspect task %s: %w", row.ID, err)
+		return false, fmt.Errorf("inspect task %s: %w", id, err)
 	}
-	if info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted {
-		return nil
+	switch info.State {
+	case asynq.TaskStateActive:
+		o, err := orphans()
+		if err != nil {
+			return false, err
+		}
+		return o[id], nil
+	case asynq.TaskStateArchived, asynq.TaskStateCompleted:
+	default:
+		return false, nil // pending, scheduled, retry, aggregating: it will run
 	}
-	if err := r.insp.DeleteTask(Queue, row.ID); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
-		return fmt.Errorf("delete dead task %s: %w", row.ID, err)
+	if err := r.insp.DeleteTask(Queue, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+		return false, fmt.Errorf("delete dead task %s: %w", id, err)
 	}
-	if _, err := r.client.EnqueueContext(ctx, asynq.NewTask(row.Kind, env), opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("re-enqueue %s: %w", row.ID, err)
+	if _, err := r.client.EnqueueContext(ctx, task, append(opts, asynq.TaskID(id))...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return false, fmt.Errorf("re-enqueue %s: %w", id, err)
 	}
-	r.log.Info("replaced dead task of an unfinished outbox row", "id", row.ID, "state", info.State.String())
-	return nil
+	r.log.Info("replaced dead task of an unfinished outbox row", "task", id, "state", info.State.String())
+	return false, nil
+}
+
+// orphanCache returns a function that lists, once per pass, the ids of active
+// tasks whose lease has expired (no worker has renewed it for 30 s).
+func (r *Relay) orphanCache() func() (map[string]bool, error) {
+	var set map[string]bool
+	return func() (map[string]bool, error) {
+		if set != nil {
+			return set, nil
+		}
+		found := map[string]bool{}
+		const size = 500
+		for page := 1; ; page++ {
+			tasks, err := r.insp.ListActiveTasks(Queue, asynq.PageSize(size), asynq.Page(page))
+			if errors.Is(err, asynq.ErrQueueNotFound) {
+				break
+			} else if err != nil {
+				return nil, fmt.Errorf("list active tasks: %w", err)
+			}
+			for _, t := range tasks {
+				if t.IsOrphaned {
+					found[t.ID] = true
+				}
+			}
+			if len(tasks) < size {
+				break
+			}
+		}
+		set = found
+		return set, nil
+	}
 }
 
 // Purge deletes done rows older than the retention period.

@@ -39,8 +39,10 @@ type TxHandler func(ctx context.Context, tx bun.Tx, d Delivery) error
 // idempotent by Delivery.ID.
 type EffectHandler func(ctx context.Context, d Delivery) error
 
-// envelope is the Asynq task payload.
+// envelope is the Asynq task payload. ID is the outbox row id: the task id
+// differs from it for a replacement task (see Relay.enqueue).
 type envelope struct {
+	ID      string          `json:"id,omitempty"`
 	Tenant  string          `json:"t"`
 	Payload json.RawMessage `json:"p"`
 }
@@ -134,6 +136,9 @@ func (w *Worker) register(kind string, run func(context.Context, Delivery) error
 		if err := json.Unmarshal(t.Payload(), &env); err != nil || env.Tenant == "" {
 			w.log.Error("outbox: bad task envelope", "kind", kind, "id", id, "err", err)
 			return fmt.Errorf("bad envelope for %s: %w", id, asynq.SkipRetry)
+		}
+		if env.ID != "" {
+			id = env.ID
 		}
 		d := Delivery{ID: id, Tenant: env.Tenant, Kind: kind, Payload: env.Payload}
 		start := time.Now()
