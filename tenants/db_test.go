@@ -1,0 +1,100 @@
+package tenants_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"doanbd/configs"
+	"doanbd/core/sqldb"
+	"doanbd/core/testenv"
+	"doanbd/tenants"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// testDB is a migrated database: DB as the application connects (doanbd_app
+// under row-level security on PostgreSQL), Owner as the migrating owner.
+type testDB struct {
+	*sqldb.DB
+	Owner *sqldb.DB
+}
+
+func ctxOf(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// forEachDialect runs fn on a fresh SQLite database and a fresh PostgreSQL
+// database (skipped loudly when PostgreSQL is not installed).
+func forEachDialect(t *testing.T, fn func(t *testing.T, db testDB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := sqldb.Open(ctxOf(t), sqldb.Options{Path: filepath.Join(t.TempDir(), "doanbd.db")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		if _, err := db.Migrate(ctxOf(t)); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, testDB{DB: db, Owner: db})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		pg := testenv.Postgres(t)
+		owner, err := sqldb.Open(ctxOf(t), sqldb.Options{URL: pg.OwnerURL, MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = owner.Close() })
+		if _, err := owner.Migrate(ctxOf(t)); err != nil {
+			t.Fatal(err)
+		}
+		app, err := sqldb.Open(ctxOf(t), sqldb.Options{URL: pg.AppURL, MaxConns: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = app.Close() })
+		fn(t, testDB{DB: app, Owner: owner})
+	})
+}
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time          { return c.t }
+func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *clock                   { return &clock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)} }
+func newStore(db testDB, c *clock) *tenants.Store {
+	return tenants.NewStore(db.DB, tenants.Options{Now: c.Now})
+}
+
+func seedFile(t *testing.T) []byte {
+	t.Helper()
+	b, err := configs.FS.ReadFile("seed/tenants.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// seeded returns a store over a database seeded from configs/seed/tenants.yaml.
+func seeded(t *testing.T, db testDB, c *clock) *tenants.Store {
+	t.Helper()
+	s := newStore(db, c)
+	if _, err := s.Seed(ctxOf(t), seedFile(t)); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func date(s string) time.Time {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
