@@ -1,0 +1,8 @@
+-- Browser sessions (alexedwards/scs). token is the SHA-256 of the cookie value
+-- (scs HashTokenInStore), data the gob-encoded session values.
+CREATE TABLE sessions (
+    token  TEXT PRIMARY KEY,
+    data   BLOB NOT NULL,
+    expiry TIMESTAMP NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions (expiry);
