@@ -37,6 +37,7 @@ type Server struct {
 	log    *slog.Logger
 	guard  Guard
 	specs  []RouteSpec
+	docs   map[docKey]Doc
 	// pageError renders errors of page requests (see SetPageErrorRenderer).
 	pageError PageErrorRenderer
 }
