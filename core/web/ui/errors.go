@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"doanbd/core"
+	"doanbd/core/i18n"
 )
 
 // errorData is what the error page shows: a status and a message from the
@@ -49,6 +50,11 @@ func (u *UI) renderError(c *gin.Context, status int, err error) {
 		d.Heading, d.Message = p.T("error.404.heading"), p.T("error.404.message")
 	case status == http.StatusForbidden:
 		d.Heading, d.Message = p.T("error.403.heading"), p.T("error.403.message")
+		// A refusal with its own explanation (an expired form, say) says it;
+		// service messages are Vietnamese, so only on the Vietnamese UI.
+		if msg := core.ErrorMessage(err); core.ErrorCode(err) == core.EFORBIDDEN && v.Lang == i18n.VI && msg != "" {
+			d.Message = msg
+		}
 	case status >= 500:
 		d.Heading, d.Message = p.T("error.500.heading"), p.T("error.500.message")
 	default:

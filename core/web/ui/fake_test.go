@@ -97,7 +97,7 @@ func (f *fakeIdentity) RolesOf(_ context.Context, userID string) (map[string][]s
 	return f.roles[userID], nil
 }
 
-func (f *fakeIdentity) Tenant(_ context.Context, slug string) (core.Tenant, error) {
+func (f *fakeIdentity) Get(_ context.Context, slug string) (core.Tenant, error) {
 	t, ok := f.tenants[slug]
 	if !ok {
 		return core.Tenant{}, core.Errorf(core.ENOTFOUND, "Không tìm thấy đơn vị.")
@@ -106,7 +106,7 @@ func (f *fakeIdentity) Tenant(_ context.Context, slug string) (core.Tenant, erro
 }
 
 func (f *fakeIdentity) ResolveTenant(ctx context.Context, slug string, _ bool) (core.Tenant, error) {
-	return f.Tenant(ctx, slug)
+	return f.Get(ctx, slug)
 }
 
 func (f *fakeIdentity) Authorize(_ context.Context, p core.Principal, tenant, obj, act string) error {

@@ -77,6 +77,9 @@ func (u *UI) loginForm(c *gin.Context) error {
 		return nil
 	}
 	v := u.frame(c, "login.title")
+	// The form carries a token even before login: a stale session cookie
+	// makes the login post subject to the CSRF check.
+	v.CSRF = u.auth.CSRFToken(c)
 	v.Form = emptyForm(u.cat.For(v.Lang), nil)
 	v.Data = loginData{Next: next}
 	return u.html(c, "login", v)
@@ -112,6 +115,7 @@ func (u *UI) login(c *gin.Context) error {
 			return err
 		}
 	}
+	v.CSRF = u.auth.CSRFToken(c)
 	v.Status = http.StatusUnprocessableEntity
 	return u.html(c, "login", v)
 }

@@ -37,9 +37,9 @@ type RoleReader interface {
 	RolesOf(ctx context.Context, userID string) (map[string][]string, error)
 }
 
-// TenantDirectory resolves tenant slugs.
+// TenantDirectory resolves tenant slugs (the tenant registry, cached).
 type TenantDirectory interface {
-	Tenant(ctx context.Context, slug string) (core.Tenant, error)
+	Get(ctx context.Context, slug string) (core.Tenant, error)
 }
 
 // Authorizer decides whether p may do act on obj in a tenant (the same check

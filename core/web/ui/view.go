@@ -112,7 +112,7 @@ func (u *UI) tenantFrame(c *gin.Context, v *View) {
 		name := id
 		if id == t.ID {
 			name = t.Name
-		} else if tt, err := u.tenants.Tenant(c.Request.Context(), id); err == nil {
+		} else if tt, err := u.tenants.Get(c.Request.Context(), id); err == nil {
 			name = tt.Name
 		}
 		v.Tenants = append(v.Tenants, TenantLink{ID: id, Name: name, Current: id == t.ID})
