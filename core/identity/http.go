@@ -20,11 +20,28 @@ import (
 //	GET  /api/v1/t/:tenant/users   users holding a role in the tenant
 func (s *Service) Install(ws *web.Server) {
 	ws.Engine().Use(s.CSRFMiddleware(ws.Error))
+	tags := []string{"Xác thực"}
 	ws.Public(http.MethodPost, "/api/v1/auth/login", s.handleLogin)
+	ws.Document(http.MethodPost, "/api/v1/auth/login", web.Doc{Tags: tags,
+		Summary:  "Đăng nhập bằng email và mật khẩu, nhận mã truy cập (Authorization: Bearer). Sai thông tin: 401; đăng nhập sai quá nhiều lần: 429 kèm Retry-After.",
+		Request:  loginRequest{Email: "planner.p79@demo.doanbd.vn", Password: "DoanBD@2026"},
+		Response: TokenLogin{}})
 	ws.Authed(http.MethodPost, "/api/v1/auth/logout", "session", "logout", s.handleLogout)
+	ws.Document(http.MethodPost, "/api/v1/auth/logout", web.Doc{Tags: tags, Status: http.StatusNoContent,
+		Summary: "Đăng xuất: thu hồi mã truy cập đang dùng, hoặc kết thúc phiên trình duyệt."})
 	ws.Authed(http.MethodGet, "/api/v1/me", "profile", "read", s.handleMe)
+	ws.Document(http.MethodGet, "/api/v1/me", web.Doc{Tags: tags, Response: meResponse{},
+		Summary: "Người dùng đang đăng nhập và vai trò của họ theo từng đơn vị."})
+	utags := []string{"Người dùng"}
 	ws.TenantAPI(http.MethodPost, "/users", "user", "manage", s.handleAddUser)
+	ws.Document(http.MethodPost, "/api/v1/t/:tenant/users", web.Doc{Tags: utags, Status: http.StatusCreated,
+		Summary:  "Thêm người dùng vào đơn vị với một vai trò. Email mới: tạo tài khoản (cần họ tên và mật khẩu, 201); email đã có: chỉ thêm vai trò, không đổi mật khẩu (200).",
+		Request:  addUserRequest{Email: "can.bo@tinhdoan.vn", Name: "Nguyễn Văn An", Password: "mật-khẩu-mạnh", Role: "planner"},
+		Response: AddUserResult{}})
 	ws.TenantAPI(http.MethodGet, "/users", "user", "read", s.handleMembers)
+	ws.Document(http.MethodGet, "/api/v1/t/:tenant/users", web.Doc{Tags: utags, Response: web.List[Member]{},
+		Summary: "Người dùng có vai trò trong đơn vị, kèm vai trò của họ tại đơn vị (sắp theo email).",
+		Query:   map[string]string{"limit": "số dòng mỗi trang (1–200, mặc định 50)", "offset": "bỏ qua bao nhiêu dòng"}})
 }
 
 var errBadBody = core.Invalid("Dữ liệu gửi lên không đúng định dạng JSON.")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"doanbd/core"
@@ -223,4 +224,20 @@ func TestSeedDemo(t *testing.T) {
 			t.Errorf("demo login: %v", err)
 		}
 	})
+}
+
+func TestRoutesDocumented(t *testing.T) {
+	e := newEnv(t, openDB(t, sqldb.Options{Path: t.TempDir() + "/doc.db"}, true))
+	var missing []string
+	for _, r := range e.ws.Undocumented() {
+		if !strings.Contains(r, "/test/") {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("undocumented: %v", missing)
+	}
+	if _, err := e.ws.OpenAPI("test"); err != nil {
+		t.Fatalf("openapi: %v", err)
+	}
 }
