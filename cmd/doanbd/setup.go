@@ -11,6 +11,9 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.BuildWeb(); err != nil {
 		return err
 	}
+	if err := a.setupTenants(ctx); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -29,5 +32,7 @@ type seedStep struct {
 
 // seedSteps lists the steps in order. Each capability appends its own.
 func (a *App) seedSteps() []seedStep {
-	return []seedStep{}
+	return []seedStep{
+		{Name: "tenants", Run: seedTenants},
+	}
 }
