@@ -34,5 +34,6 @@ type seedStep struct {
 func (a *App) seedSteps() []seedStep {
 	return []seedStep{
 		{Name: "tenants", Run: seedTenants},
+		{Name: "demo-users", Run: seedDemoUsers},
 	}
 }

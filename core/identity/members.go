@@ -45,6 +45,12 @@ type AddUserResult struct {
 	Roles       []string `json:"roles"` // the user's roles in the tenant afterwards
 }
 
+// Tenant resolves a tenant slug through the tenant directory (ENOTFOUND
+// when unknown), for callers that name a tenant outside a guarded route.
+func (s *Service) Tenant(ctx context.Context, slug string) (core.Tenant, error) {
+	return s.tenants.Tenant(ctx, slug)
+}
+
 // checkRole validates a role for a tenant and returns the tenant.
 func (s *Service) checkRole(ctx context.Context, slug, role string) (core.Tenant, error) {
 	t, err := s.tenants.Tenant(ctx, slug)
@@ -72,6 +78,17 @@ func (s *Service) checkRole(ctx context.Context, slug, role string) (core.Tenant
 			Message: "Vai trò " + role + " chỉ dùng ở Trung ương Đoàn."})
 	}
 	return t, nil
+}
+
+// CheckAdd validates the tenant, role and email of an AddUser request
+// without changing anything, so a command can refuse before asking for a
+// password.
+func (s *Service) CheckAdd(ctx context.Context, in AddUserInput) error {
+	if _, err := s.checkRole(ctx, in.Tenant, in.Role); err != nil {
+		return err
+	}
+	_, err := NormalizeEmail(in.Email)
+	return err
 }
 
 // AddUser gives a user a role in a tenant, creating the user when the email
