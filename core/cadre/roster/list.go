@@ -1,0 +1,196 @@
+package roster
+
+import (
+	"context"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"doanbd/core"
+	"doanbd/core/cadre"
+	"doanbd/core/sqldb"
+	"doanbd/core/vntext"
+)
+
+// Filter selects cadres for a list or an export.
+type Filter struct {
+	// Q searches names ignoring diacritics and case: every word of Q must
+	// start a word of the name, in order ("van an" finds "Nguyễn Văn Anh").
+	Q string
+	// UnitID keeps cadres of one unit; with Subtree, of its whole subtree.
+	UnitID  string
+	Subtree bool
+	Title   string
+	// Employment is chuyen_trach, ban_chuyen_trach or kiem_nhiem.
+	Employment string
+	// Planning keeps cadres now in the planning pool of that key title, or
+	// of any title with "any".
+	Planning string
+	// Status is active (the default), left, transferred_out or all.
+	Status string
+	Limit  int
+	Offset int
+}
+
+// PlanningAny in Filter.Planning selects cadres in any planning pool.
+const PlanningAny = "any"
+
+// Validate checks the filter's codes.
+func (f *Filter) Validate(titles *cadre.Titles) error {
+	var ps []cadre.Problem
+	if f.Status != "" && f.Status != "all" && !cadre.Valid(cadre.Statuses, f.Status) {
+		ps = append(ps, cadre.Problem{Field: "status", Message: "phải là active, left, transferred_out hoặc all"})
+	}
+	if f.Employment != "" && !cadre.Valid(cadre.Employments, f.Employment) {
+		ps = append(ps, cadre.Problem{Field: "employment", Message: "phải là chuyen_trach, ban_chuyen_trach hoặc kiem_nhiem"})
+	}
+	if f.Title != "" {
+		if _, ok := titles.ByCode(f.Title); !ok {
+			ps = append(ps, cadre.Problem{Field: "title", Message: "không có trong danh mục chức danh"})
+		}
+	}
+	if f.Planning != "" && f.Planning != PlanningAny {
+		if t, ok := titles.ByCode(f.Planning); !ok || !t.Key {
+			ps = append(ps, cadre.Problem{Field: "planning", Message: "phải là một chức danh chủ chốt hoặc any"})
+		}
+	}
+	if err := cadre.AsInvalid(ps); err != nil {
+		return core.Invalid("Bộ lọc không hợp lệ.", core.ErrorFields(err)...)
+	}
+	return nil
+}
+
+// ListCadres returns a page of cadres sorted the Vietnamese way (given name,
+// then the rest) and how many match the filter.
+func (s *Service) ListCadres(ctx context.Context, tenant string, f Filter) ([]cadre.Cadre, int, error) {
+	if err := f.Validate(s.titles); err != nil {
+		return nil, 0, err
+	}
+	var rows []cadreRow
+	var total int
+	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, db bun.IDB) error {
+		q, err := s.filtered(ctx, db, db.NewSelect().Model(&rows), tenant, f)
+		if err != nil {
+			return err
+		}
+		n, err := q.Count(ctx)
+		if err != nil {
+			return core.Internal(err, "count cadres")
+		}
+		total = int(n)
+		if f.Limit > 0 {
+			q = q.Limit(int64(f.Limit)).Offset(int64(f.Offset))
+		}
+		if err := q.OrderExpr("c.sort_key, c.id").Scan(ctx); err != nil {
+			return core.Internal(err, "list cadres")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]cadre.Cadre, len(rows))
+	for i := range rows {
+		out[i] = rows[i].cadre()
+	}
+	return out, total, nil
+}
+
+// EachCadre calls fn for every cadre the filter selects, in list order,
+// reading in batches so memory stays bounded whatever the roster size
+// (exports). Limit and Offset are ignored.
+func (s *Service) EachCadre(ctx context.Context, tenant string, f Filter, fn func(cadre.Cadre) error) error {
+	if err := f.Validate(s.titles); err != nil {
+		return err
+	}
+	const batch = 1000
+	var lastKey, lastID string
+	for {
+		var rows []cadreRow
+		err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, db bun.IDB) error {
+			q, err := s.filtered(ctx, db, db.NewSelect().Model(&rows), tenant, f)
+			if err != nil {
+				return err
+			}
+			if lastID != "" {
+				q = q.Where("(c.sort_key > ? OR (c.sort_key = ? AND c.id > ?))", lastKey, lastKey, lastID)
+			}
+			if err := q.OrderExpr("c.sort_key, c.id").Limit(batch).Scan(ctx); err != nil {
+				return core.Internal(err, "read cadres")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			if err := fn(rows[i].cadre()); err != nil {
+				return err
+			}
+		}
+		if len(rows) < batch {
+			return nil
+		}
+		lastKey, lastID = rows[len(rows)-1].SortKey, rows[len(rows)-1].ID
+	}
+}
+
+// filtered adds the filter's conditions to a select on cadres (alias c).
+func (s *Service) filtered(ctx context.Context, db bun.IDB, q *bun.SelectQuery, tenant string, f Filter) (*bun.SelectQuery, error) {
+	q = q.Where("c.tenant_id = ?", tenant)
+	switch f.Status {
+	case "":
+		q = q.Where("c.status = ?", cadre.Active)
+	case "all":
+	default:
+		q = q.Where("c.status = ?", f.Status)
+	}
+	if f.UnitID != "" {
+		if f.Subtree {
+			var u unitRow
+			if err := db.NewSelect().Model(&u).Column("path").Where("tenant_id = ? AND id = ?", tenant, f.UnitID).Scan(ctx); err != nil {
+				return nil, notFound(err, errUnitNotFound, "read unit")
+			}
+			q = q.Where("c.unit_id IN (SELECT id FROM units WHERE tenant_id = ? AND path >= ? AND path < ?)",
+				tenant, u.Path, u.Path+subtreeEnd)
+		} else {
+			q = q.Where("c.unit_id = ?", f.UnitID)
+		}
+	}
+	if f.Title != "" {
+		q = q.Where("c.title = ?", f.Title)
+	}
+	if f.Employment != "" {
+		q = q.Where("c.employment = ?", f.Employment)
+	}
+	switch f.Planning {
+	case "":
+	case PlanningAny:
+		q = q.Where("EXISTS (SELECT 1 FROM cadre_planning pl WHERE pl.tenant_id = c.tenant_id AND pl.cadre_id = c.id AND pl.until_on IS NULL)")
+	default:
+		q = q.Where("EXISTS (SELECT 1 FROM cadre_planning pl WHERE pl.tenant_id = c.tenant_id AND pl.cadre_id = c.id AND pl.until_on IS NULL AND pl.title = ?)", f.Planning)
+	}
+	if words := searchWords(f.Q); len(words) > 0 {
+		if s.db.Dialect == sqldb.Postgres {
+			// The trigram index finds candidates for the contains-match; the
+			// second condition keeps matches that start a word.
+			p := likeEscape(strings.Join(words, " "))
+			q = q.Where("c.name_fold LIKE ? ESCAPE '\\'", "%"+p+"%").
+				Where("(c.name_fold LIKE ? ESCAPE '\\' OR c.name_fold LIKE ? ESCAPE '\\')", p+"%", "% "+p+"%")
+		} else {
+			q = q.Where("c.rid IN (SELECT rowid FROM cadres_fts WHERE cadres_fts MATCH ?)", ftsQuery(tenant, words))
+		}
+	}
+	return q, nil
+}
+
+// searchWords folds a query into words of letters and digits, the way the
+// search column (vntext.SearchForm) and the FTS5 tokenizer see names.
+func searchWords(q string) []string { return vntext.Words(q) }
+
+// ftsQuery builds an FTS5 query: the tenant's token, and the words as a
+// phrase whose last word is a prefix. Words are letters and digits only, so
+// quoting them is safe.
+func ftsQuery(tenant string, words []string) string {
+	return `tenant_id : "` + strings.ReplaceAll(tenant, `"`, `""`) + `" AND name_fold : "` + strings.Join(words, " ") + `" *`
+}
