@@ -3,6 +3,7 @@ package identity_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -142,16 +143,27 @@ var tenants = fakeTenants{
 	"p72": {ID: "p72", Name: "Tây Ninh (cũ)", Kind: core.TenantProvince, Parent: "tw", Status: core.TenantEnded, Successor: "p80"},
 }
 
-// fakeAudit records events, and writes a row in the caller's transaction so
-// a wrongly scoped or closed transaction fails the test.
+// fakeAudit records events. It checks the contract of the real audit log:
+// the event has a chain, and on PostgreSQL the caller's transaction is
+// scoped (app.tenants) to that chain, as row-level security requires.
 type fakeAudit struct {
-	mu     sync.Mutex
-	events []identity.AuditEvent
+	mu      sync.Mutex
+	dialect string
+	events  []identity.AuditEvent
 }
 
 func (f *fakeAudit) Record(ctx context.Context, tx bun.Tx, e identity.AuditEvent) error {
-	if _, err := tx.ExecContext(ctx, "SELECT 1"); err != nil {
-		return err
+	if e.Tenant == "" || e.Action == "" {
+		return fmt.Errorf("audit event without chain or action: %+v", e)
+	}
+	if f.dialect == sqldb.Postgres {
+		var scope string
+		if err := tx.QueryRowContext(ctx, "SELECT current_setting('app.tenants', true)").Scan(&scope); err != nil {
+			return err
+		}
+		if scope != e.Tenant {
+			return fmt.Errorf("audit %s for chain %q in a transaction scoped to %q", e.Action, e.Tenant, scope)
+		}
 	}
 	f.mu.Lock()
 	f.events = append(f.events, e)
@@ -213,7 +225,7 @@ const testPassword = "mật-khẩu-đủ-dài"
 
 func newEnv(t *testing.T, db *sqldb.DB) *env {
 	t.Helper()
-	e := &env{db: db, roles: &fakeRoles{byUser: map[string]map[string][]string{}}, audit: &fakeAudit{},
+	e := &env{db: db, roles: &fakeRoles{byUser: map[string]map[string][]string{}}, audit: &fakeAudit{dialect: db.Dialect},
 		clock: &clock{t: time.Now().UTC()}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := identity.New(db, e.roles, tenants, e.audit, identity.Options{
