@@ -135,7 +135,7 @@ func (s *Service) session(c *gin.Context) (*reqSession, error) {
 	}
 	rs := &reqSession{m: s.sessions, ctx: ctx, hadCookie: had}
 	c.Set(reqSessionKey, rs)
-	c.Header("Vary", "Cookie")
+	c.Writer.Header().Add("Vary", "Cookie")
 	return rs, nil
 }
 
