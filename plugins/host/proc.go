@@ -1,0 +1,471 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"doanbd/plugins/sdk"
+)
+
+type procState int
+
+const (
+	stateIdle     procState = iota // never started: plugins start on first use
+	stateStarting                  // process being started
+	stateRunning                   // serving
+	stateBackoff                   // crashed; restarts when the backoff ends
+	stateFailed                    // given up on; the host keeps working without it
+	stateStopped                   // host shut down
+)
+
+// exitPoll is how often a running plugin's process is checked for exit; it
+// bounds how long a crash goes unnoticed when no call is made.
+const exitPoll = 100 * time.Millisecond
+
+// errStopped is returned after Close.
+var errStopped = errors.New("plugin host is shut down")
+
+// errRestarting is returned when a plugin is not back in time for a call.
+var errRestarting = errors.New("plugin is restarting")
+
+// failedError is returned for a plugin marked failed.
+type failedError struct{ reason string }
+
+func (e *failedError) Error() string { return "plugin failed: " + e.reason }
+
+// permanentError is a start failure that retrying cannot fix (bad checksum,
+// output on stdout, wrong protocol): the plugin is marked failed at once.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// proc supervises one plugin's process: lazy start with a timeout, exit
+// checks and pings, restart with exponential backoff, and giving up after
+// MaxCrashes crashes within CrashWindow.
+type proc struct {
+	m      Manifest
+	opt    *Options
+	log    *slog.Logger
+	status func(status, reason string) // persists status changes
+
+	mu        sync.Mutex
+	state     procState
+	changed   chan struct{} // closed and replaced on every state change
+	gen       int           // increments on every successful start
+	cmd       *exec.Cmd
+	cl        *goplugin.Client
+	rpc       *sdk.Client
+	stderr    *lineLogger
+	reason    string
+	crashes   []time.Time
+	backoff   time.Duration
+	startedAt time.Time
+	restarts  int
+	stop      chan struct{}
+}
+
+func newProc(m Manifest, opt *Options, log *slog.Logger, status func(string, string)) *proc {
+	return &proc{m: m, opt: opt, log: log.With("plugin", m.Name), status: status,
+		changed: make(chan struct{}), stop: make(chan struct{})}
+}
+
+// setState must be called with mu held.
+func (p *proc) setState(s procState) {
+	p.state = s
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// acquire returns a client of the running plugin, starting it if needed and
+// waiting (at most StartTimeout) while it starts or restarts.
+func (p *proc) acquire(ctx context.Context) (*sdk.Client, int, error) {
+	wait := time.NewTimer(p.opt.StartTimeout + time.Second)
+	defer wait.Stop()
+	for {
+		p.mu.Lock()
+		switch p.state {
+		case stateRunning:
+			if !p.cl.Exited() {
+				c, gen := p.rpc, p.gen
+				p.mu.Unlock()
+				return c, gen, nil
+			}
+			p.crashLocked("process exited")
+		case stateFailed:
+			r := p.reason
+			p.mu.Unlock()
+			return nil, 0, &failedError{reason: r}
+		case stateStopped:
+			p.mu.Unlock()
+			return nil, 0, errStopped
+		case stateIdle:
+			p.setState(stateStarting)
+			go p.run()
+		}
+		ch := p.changed
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-wait.C:
+			return nil, 0, errRestarting
+		}
+	}
+}
+
+// call runs fn against the plugin with the per-call deadline. A call that
+// overruns its deadline counts as a crash: the plugin is killed and
+// restarted, since a stuck handler may hold locks the next call needs.
+func (p *proc) call(ctx context.Context, fn func(ctx context.Context, c *sdk.Client) error) error {
+	c, gen, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, p.opt.CallTimeout)
+	defer cancel()
+	err = fn(cctx, c)
+	if err == nil || ctx.Err() != nil {
+		return err // success, or the caller gave up: not the plugin's fault
+	}
+	switch status.Code(err) {
+	case codes.DeadlineExceeded:
+		p.crashed(gen, fmt.Sprintf("call exceeded its %s deadline", p.opt.CallTimeout))
+	case codes.Unavailable:
+		p.mu.Lock()
+		if p.gen == gen && p.state == stateRunning && p.cl.Exited() {
+			p.crashLocked("process exited")
+		}
+		p.mu.Unlock()
+	}
+	return err
+}
+
+// run is the supervisor goroutine: it starts the process, watches it, and
+// restarts it after each crash until it fails for good or the host stops.
+func (p *proc) run() {
+	for {
+		if err := p.start(); err != nil {
+			p.mu.Lock()
+			if p.state == stateStarting {
+				var perm *permanentError
+				if errors.As(err, &perm) {
+					p.failLocked(err.Error())
+				} else {
+					p.crashLocked(err.Error())
+				}
+			}
+			p.mu.Unlock()
+		} else {
+			p.watch()
+		}
+		p.mu.Lock()
+		if p.state != stateBackoff {
+			p.mu.Unlock()
+			return
+		}
+		b := p.backoff
+		p.mu.Unlock()
+		select {
+		case <-time.After(b):
+		case <-p.stop:
+			return
+		}
+		p.mu.Lock()
+		if p.state != stateBackoff {
+			p.mu.Unlock()
+			return
+		}
+		p.restarts++
+		p.setState(stateStarting)
+		p.mu.Unlock()
+	}
+}
+
+// start launches the process and checks what it says about itself.
+func (p *proc) start() error {
+	if err := p.m.VerifyChecksum(); err != nil {
+		return &permanentError{err}
+	}
+	cmd := exec.Command(p.m.Path(), p.m.Args...)
+	cmd.Dir = p.m.Dir
+	// No host environment: secrets stay home. go-plugin adds only its
+	// handshake variables (SkipHostEnv).
+	cmd.Env = []string{sdk.HostPIDEnv + "=" + strconv.Itoa(os.Getpid())}
+	stderr := newLineLogger(p.log, "stderr", p.opt.StderrRate, p.opt.StderrBurst)
+	cl := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake(),
+		Plugins:          sdk.PluginSet(),
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		StartTimeout:     p.opt.StartTimeout,
+		Stderr:           stderr,
+		SyncStdout:       newLineLogger(p.log, "stdout", p.opt.StderrRate, p.opt.StderrBurst),
+		SyncStderr:       stderr,
+		// go-plugin's own log is off: the plugin's output is logged by
+		// lineLogger and the supervisor logs what matters itself.
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Off, Output: io.Discard}),
+	})
+	rpc, err := p.connect(cl)
+	if err != nil {
+		killHard(cl, cmd)
+		stderr.Flush()
+		return err
+	}
+	p.mu.Lock()
+	if p.state != stateStarting { // stopped meanwhile
+		p.mu.Unlock()
+		killHard(cl, cmd)
+		return errStopped
+	}
+	p.cmd, p.cl, p.rpc, p.stderr = cmd, cl, rpc, stderr
+	p.gen++
+	p.startedAt = time.Now()
+	p.reason = ""
+	p.setState(stateRunning)
+	p.mu.Unlock()
+	p.log.Info("plugin started", "pid", cmd.Process.Pid, "version", p.m.Version)
+	p.status(StatusOK, "")
+	return nil
+}
+
+func (p *proc) connect(cl *goplugin.Client) (*sdk.Client, error) {
+	proto, err := cl.Client()
+	if err != nil {
+		return nil, startError(err)
+	}
+	rpc, err := sdk.Dispense(proto)
+	if err != nil {
+		return nil, &permanentError{err}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), p.opt.CallTimeout)
+	defer cancel()
+	d, err := rpc.Describe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("describe: %w", err)
+	}
+	if err := p.m.matches(d); err != nil {
+		return nil, &permanentError{err}
+	}
+	return rpc, nil
+}
+
+// startError explains go-plugin's start errors; the deterministic ones are
+// permanent.
+func startError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Unrecognized remote plugin message"):
+		line, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
+		return &permanentError{fmt.Errorf("plugin printed to stdout before serving (first line %q); plugins must not write to stdout", line)}
+	case strings.Contains(msg, "Incompatible API version"), strings.Contains(msg, "incompatible core API version"),
+		strings.Contains(msg, "unsupported plugin protocol"):
+		return &permanentError{fmt.Errorf("handshake: %w", err)}
+	case strings.Contains(msg, "timeout while waiting for plugin to start"):
+		return errors.New("plugin did not start within the start timeout")
+	case strings.Contains(msg, "plugin exited before we could connect"):
+		return errors.New("plugin exited before serving")
+	}
+	return fmt.Errorf("start: %w", err)
+}
+
+// matches checks what a started plugin says against its manifest.
+func (m Manifest) matches(d sdk.Description) error {
+	if d.Name != m.Name || d.Version != m.Version || d.ProtocolVersion != m.ProtocolVersion {
+		return fmt.Errorf("plugin says it is %s %s (protocol %d) but its manifest says %s %s (protocol %d)",
+			d.Name, d.Version, d.ProtocolVersion, m.Name, m.Version, m.ProtocolVersion)
+	}
+	have := strings.Join(d.Capabilities, ",")
+	want := strings.Join(m.Capabilities, ",")
+	if !sameSet(d.Capabilities, m.Capabilities) {
+		return fmt.Errorf("plugin implements capabilities [%s] but its manifest declares [%s]", have, want)
+	}
+	return nil
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	set := map[string]bool{}
+	for _, x := range a {
+		set[x] = true
+	}
+	for _, x := range b {
+		if !set[x] {
+			return false
+		}
+	}
+	return true
+}
+
+// watch returns once the running plugin is judged dead or the host stops.
+func (p *proc) watch() {
+	p.mu.Lock()
+	gen, cl, rpc := p.gen, p.cl, p.rpc
+	p.mu.Unlock()
+	exit := time.NewTicker(exitPoll)
+	defer exit.Stop()
+	lastPing := time.Now()
+	for {
+		p.mu.Lock()
+		if p.gen != gen || p.state != stateRunning {
+			p.mu.Unlock()
+			return
+		}
+		ch := p.changed
+		p.mu.Unlock()
+		select {
+		case <-p.stop:
+			return
+		case <-ch:
+			continue
+		case <-exit.C:
+		}
+		if cl.Exited() {
+			p.crashed(gen, "process exited")
+			continue
+		}
+		if time.Since(lastPing) < p.opt.PingInterval {
+			continue
+		}
+		lastPing = time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), p.opt.CallTimeout)
+		err := rpc.Ping(ctx)
+		cancel()
+		if err != nil {
+			p.crashed(gen, "ping failed: "+err.Error())
+			continue
+		}
+		p.mu.Lock()
+		if p.gen == gen && time.Since(p.startedAt) > p.opt.BackoffResetAfter {
+			p.backoff = 0
+		}
+		p.mu.Unlock()
+	}
+}
+
+// crashed records a crash of generation gen (ignored if that generation is
+// already gone).
+func (p *proc) crashed(gen int, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.gen == gen && p.state == stateRunning {
+		p.crashLocked(reason)
+	}
+}
+
+// crashLocked records a crash of the current process (or start attempt) and
+// moves to backoff, or to failed after too many crashes. mu is held.
+func (p *proc) crashLocked(reason string) {
+	now := time.Now()
+	keep := p.crashes[:0]
+	for _, t := range p.crashes {
+		if now.Sub(t) <= p.opt.CrashWindow {
+			keep = append(keep, t)
+		}
+	}
+	p.crashes = append(keep, now)
+	p.releaseLocked()
+	if len(p.crashes) >= p.opt.MaxCrashes {
+		p.failLocked(fmt.Sprintf("crashed %d times within %s; last: %s", len(p.crashes), p.opt.CrashWindow, reason))
+		return
+	}
+	p.backoff = min(max(2*p.backoff, p.opt.BackoffBase), p.opt.BackoffMax)
+	p.reason = reason
+	p.log.Warn("plugin crashed; restarting after backoff", "reason", reason, "backoff", p.backoff, "crashes", len(p.crashes))
+	p.setState(stateBackoff)
+}
+
+// failLocked gives up on the plugin. mu is held.
+func (p *proc) failLocked(reason string) {
+	p.releaseLocked()
+	p.reason = reason
+	p.log.Error("plugin marked failed; the host continues without it", "reason", reason)
+	p.setState(stateFailed)
+	go p.status(StatusFailed, reason)
+}
+
+// releaseLocked kills the current process, if any, in the background.
+func (p *proc) releaseLocked() {
+	if p.cl == nil {
+		return
+	}
+	cl, cmd, stderr := p.cl, p.cmd, p.stderr
+	p.cl, p.cmd, p.rpc, p.stderr = nil, nil, nil, nil
+	go func() {
+		killHard(cl, cmd)
+		stderr.Flush()
+	}()
+}
+
+// close stops the plugin for good: asks it to exit, then kills it.
+func (p *proc) close(grace time.Duration) {
+	p.mu.Lock()
+	if p.state == stateStopped {
+		p.mu.Unlock()
+		return
+	}
+	cl, cmd, stderr := p.cl, p.cmd, p.stderr
+	p.cl, p.cmd, p.rpc, p.stderr = nil, nil, nil, nil
+	close(p.stop)
+	p.setState(stateStopped)
+	p.mu.Unlock()
+	if cl == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { cl.Kill(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		if cmd.Process != nil {
+			_ = cmd.Process.Kill()
+		}
+		<-done
+	}
+	stderr.Flush()
+}
+
+// killHard kills the process at once and releases go-plugin's resources.
+func killHard(cl *goplugin.Client, cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = cmd.Process.Kill()
+	}
+	cl.Kill()
+}
+
+// snapshot is the supervisor's state for listings.
+type snapshot struct {
+	State    procState
+	Reason   string
+	PID      int
+	Restarts int
+	Crashes  int
+}
+
+func (p *proc) snapshot() snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := snapshot{State: p.state, Reason: p.reason, Restarts: p.restarts, Crashes: len(p.crashes)}
+	if p.state == stateRunning && p.cmd != nil && p.cmd.Process != nil {
+		s.PID = p.cmd.Process.Pid
+	}
+	return s
+}

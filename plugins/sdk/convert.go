@@ -1,0 +1,169 @@
+package sdk
+
+import (
+	"fmt"
+	"time"
+
+	"doanbd/core"
+	pb "doanbd/plugins/sdk/pluginv1"
+)
+
+// Conversions between the core types and their wire form. Dates travel as
+// ISO 8601 calendar dates; the zero time is the empty string.
+
+const dateLayout = "2006-01-02"
+
+func dateString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(dateLayout)
+}
+
+func parseDate(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %q is not a date (YYYY-MM-DD)", field, s)
+	}
+	return t, nil
+}
+
+func callToProto(c Call) *pb.Call { return &pb.Call{Tenant: c.Tenant, Settings: c.Settings} }
+
+func callFromProto(c *pb.Call) Call {
+	return Call{Tenant: c.GetTenant(), Settings: c.GetSettings()}
+}
+
+func programsToProto(ps []core.LocalProgram) []*pb.LocalProgram {
+	out := make([]*pb.LocalProgram, 0, len(ps))
+	for _, p := range ps {
+		q := &pb.LocalProgram{Code: p.Code, Name: p.Name, Audience: &pb.Audience{
+			Titles: p.Audience.Titles, Levels: p.Audience.Levels, Employment: p.Audience.Employment}}
+		for _, m := range p.Modules {
+			q.Modules = append(q.Modules, &pb.Module{Code: m.Code, Name: m.Name, Hours: int32(m.Hours)})
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+func programsFromProto(ps []*pb.LocalProgram) []core.LocalProgram {
+	out := make([]core.LocalProgram, 0, len(ps))
+	for _, p := range ps {
+		q := core.LocalProgram{Code: p.GetCode(), Name: p.GetName(), Audience: core.LocalAudience{
+			Titles: p.GetAudience().GetTitles(), Levels: p.GetAudience().GetLevels(),
+			Employment: p.GetAudience().GetEmployment()}}
+		for _, m := range p.GetModules() {
+			q.Modules = append(q.Modules, core.LocalModule{Code: m.GetCode(), Name: m.GetName(), Hours: int(m.GetHours())})
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+func planToProto(p core.PlanForRules) *pb.Plan {
+	q := &pb.Plan{Year: int32(p.Year)}
+	for _, c := range p.Classes {
+		pc := &pb.Class{Id: c.ID, ProgramCode: c.ProgramCode, Learners: int32(c.Learners),
+			Start: dateString(c.Start), End: dateString(c.End), Place: c.Place, VenueKind: c.VenueKind, Format: c.Format}
+		for _, n := range c.Nominees {
+			pc.Nominees = append(pc.Nominees, &pb.Nominee{CadreId: n.CadreID, Name: n.Name,
+				BirthDate: dateString(n.BirthDate), Title: n.Title, UnitTenant: n.UnitTenant})
+		}
+		q.Classes = append(q.Classes, pc)
+	}
+	return q
+}
+
+func planFromProto(tenant string, p *pb.Plan) (core.PlanForRules, error) {
+	q := core.PlanForRules{Tenant: tenant, Year: int(p.GetYear())}
+	for i, c := range p.GetClasses() {
+		start, err := parseDate(fmt.Sprintf("classes[%d].start", i), c.GetStart())
+		if err != nil {
+			return q, err
+		}
+		end, err := parseDate(fmt.Sprintf("classes[%d].end", i), c.GetEnd())
+		if err != nil {
+			return q, err
+		}
+		qc := core.ClassForRules{ID: c.GetId(), ProgramCode: c.GetProgramCode(), Learners: int(c.GetLearners()),
+			Start: start, End: end, Place: c.GetPlace(), VenueKind: c.GetVenueKind(), Format: c.GetFormat()}
+		for j, n := range c.GetNominees() {
+			bd, err := parseDate(fmt.Sprintf("classes[%d].nominees[%d].birth_date", i, j), n.GetBirthDate())
+			if err != nil {
+				return q, err
+			}
+			qc.Nominees = append(qc.Nominees, core.NomineeForRules{CadreID: n.GetCadreId(), Name: n.GetName(),
+				BirthDate: bd, Title: n.GetTitle(), UnitTenant: n.GetUnitTenant()})
+		}
+		q.Classes = append(q.Classes, qc)
+	}
+	return q, nil
+}
+
+var severityToProto = map[string]pb.Severity{
+	core.SeverityError:   pb.Severity_SEVERITY_ERROR,
+	core.SeverityWarning: pb.Severity_SEVERITY_WARNING,
+}
+
+func violationsToProto(vs []core.Violation) []*pb.Violation {
+	out := make([]*pb.Violation, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, &pb.Violation{Severity: severityToProto[v.Severity], Field: v.Field, ClassId: v.ClassID, Message: v.Message})
+	}
+	return out
+}
+
+// violationsFromProto keeps an unknown severity visible (as "") so that the
+// host's validation rejects it rather than guessing.
+func violationsFromProto(vs []*pb.Violation) []core.Violation {
+	out := make([]core.Violation, 0, len(vs))
+	for _, v := range vs {
+		sev := ""
+		switch v.GetSeverity() {
+		case pb.Severity_SEVERITY_ERROR:
+			sev = core.SeverityError
+		case pb.Severity_SEVERITY_WARNING:
+			sev = core.SeverityWarning
+		}
+		out = append(out, core.Violation{Severity: sev, Field: v.GetField(), ClassID: v.GetClassId(), Message: v.GetMessage()})
+	}
+	return out
+}
+
+func costRequestToProto(r core.CostRequest) *pb.CostRequest {
+	return &pb.CostRequest{Date: dateString(r.Date), ClassId: r.ClassID, ProgramCode: r.ProgramCode,
+		Learners: int32(r.Learners), Days: int32(r.Days), Sessions: int32(r.Sessions),
+		LecturerRank: r.LecturerRank, Format: r.Format, FieldTrip: r.FieldTrip}
+}
+
+func costRequestFromProto(call Call, r *pb.CostRequest) (core.CostRequest, error) {
+	d, err := parseDate("date", r.GetDate())
+	if err != nil {
+		return core.CostRequest{}, err
+	}
+	return core.CostRequest{Tenant: call.Tenant, Date: d, ClassID: r.GetClassId(), ProgramCode: r.GetProgramCode(),
+		Learners: int(r.GetLearners()), Days: int(r.GetDays()), Sessions: int(r.GetSessions()),
+		LecturerRank: r.GetLecturerRank(), Format: r.GetFormat(), FieldTrip: r.GetFieldTrip(), Settings: call.Settings}, nil
+}
+
+func linesToProto(ls []core.CostLine) []*pb.CostLine {
+	out := make([]*pb.CostLine, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, &pb.CostLine{Item: l.Item, Description: l.Description, Quantity: l.Quantity, Unit: l.Unit,
+			UnitAmount: l.UnitAmount, Amount: l.Amount, FundingSource: l.FundingSource})
+	}
+	return out
+}
+
+func linesFromProto(ls []*pb.CostLine) []core.CostLine {
+	out := make([]core.CostLine, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, core.CostLine{Item: l.GetItem(), Description: l.GetDescription(), Quantity: l.GetQuantity(),
+			Unit: l.GetUnit(), UnitAmount: l.GetUnitAmount(), Amount: l.GetAmount(), FundingSource: l.GetFundingSource()})
+	}
+	return out
+}
