@@ -2,6 +2,7 @@ package tenants_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -277,6 +278,38 @@ func TestLiveAndPredecessors(t *testing.T) {
 		}
 		if len(ids) != 2 || ids[0] != "p74" || ids[1] != "p77" {
 			t.Errorf("Predecessors(p79) = %v, want [p74 p77]", ids)
+		}
+	})
+}
+
+// Requests resolve tenants while the registry reloads (run with -race).
+func TestConcurrentResolve(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db testDB) {
+		ctx := ctxOf(t)
+		s := seeded(t, db, newClock())
+		var wg sync.WaitGroup
+		errs := make(chan error, 4*50)
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 50; i++ {
+					_, err := s.Resolve(ctx, "p79", true)
+					errs <- err
+				}
+			}()
+		}
+		for i := 0; i < 5; i++ {
+			if err := s.Refresh(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }
