@@ -63,6 +63,10 @@ func (s *Server) Routes() []RouteSpec {
 // SetGuard installs the guard; routes registered before it fail closed.
 func (s *Server) SetGuard(g Guard) { s.guard = g }
 
+// Guard returns the installed guard (nil before SetGuard), so adapters wired
+// after it, such as the pages, can reuse the same identity and policy.
+func (s *Server) Guard() Guard { return s.guard }
+
 // HandlerFunc is a handler that returns an error, rendered by Error.
 type HandlerFunc func(c *gin.Context) error
 
