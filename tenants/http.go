@@ -16,9 +16,21 @@ import (
 //	GET  /tenants/:slug  object "tenant", action "read"   (with the name history)
 //	POST /tenants        object "tenant", action "create" (tw only)
 func (s *Store) Routes(srv *web.Server) {
+	tags := []string{"Đơn vị"}
+	page := map[string]string{"limit": "số dòng mỗi trang (1–200, mặc định 50)", "offset": "bỏ qua bao nhiêu dòng"}
 	srv.TenantAPI(http.MethodGet, "/tenants", "tenant", "read", s.listAPI)
+	srv.Document(http.MethodGet, "/api/v1/t/:tenant/tenants", web.Doc{Tags: tags, Response: web.List[core.Tenant]{},
+		Summary: "Danh sách đơn vị: Trung ương Đoàn xem toàn bộ; đơn vị khác chỉ thấy chính mình. Tên là tên hiện hành.",
+		Query: map[string]string{"kind": "central | province | ministry | affiliated", "status": "active | ended",
+			"limit": page["limit"], "offset": page["offset"]}})
 	srv.TenantAPI(http.MethodGet, "/tenants/:slug", "tenant", "read", s.getAPI)
+	srv.Document(http.MethodGet, "/api/v1/t/:tenant/tenants/:slug", web.Doc{Tags: tags, Response: Detail{},
+		Summary: "Một đơn vị kèm lịch sử tên (tên và ngày bắt đầu có hiệu lực). Ngoài Trung ương Đoàn, chỉ xem được chính mình."})
 	srv.TenantAPI(http.MethodPost, "/tenants", "tenant", "create", s.createAPI)
+	srv.Document(http.MethodPost, "/api/v1/t/:tenant/tenants", web.Doc{Tags: tags, Status: http.StatusCreated,
+		Summary:  "Tạo đơn vị mới (chỉ Trung ương Đoàn, tại /t/tw). Mã đơn vị của tỉnh/thành là p + mã tỉnh 2 chữ số.",
+		Request:  TenantInput{Slug: "p99", Name: "Tỉnh Đoàn Thử Nghiệm", Kind: core.TenantProvince, Code: "99"},
+		Response: core.Tenant{}})
 }
 
 // Detail is a tenant with its name history.

@@ -52,6 +52,13 @@ func TestAPI(t *testing.T) {
 		}
 		srv.SetGuard(allowGuard{s})
 		s.Routes(srv)
+		audit.NewStore(db.DB).Routes(srv)
+		if missing := srv.Undocumented(); len(missing) != 0 {
+			t.Errorf("undocumented routes: %v", missing)
+		}
+		if _, err := srv.OpenAPI("test"); err != nil {
+			t.Errorf("OpenAPI: %v", err)
+		}
 		h := srv.Handler()
 
 		code, body := do(t, h, "GET", "/api/v1/t/tw/tenants?limit=200", "")
@@ -102,6 +109,13 @@ func TestAPI(t *testing.T) {
 		code, body = do(t, h, "POST", "/api/v1/t/tw/tenants", newTenant)
 		if code != 422 || !strings.Contains(body["errors"].([]any)[0].(map[string]any)["message"].(string), "đã tồn tại") {
 			t.Errorf("duplicate slug: %d %v", code, body)
+		}
+		code, body = do(t, h, "GET", "/api/v1/t/tw/audit?action=tenant.create&from=2020-01-01", "")
+		if code != 200 || body["total"].(float64) != 1 {
+			t.Errorf("audit API: %d %v", code, body)
+		}
+		if code, _ := do(t, h, "GET", "/api/v1/t/tw/audit?from=yesterday", ""); code != 422 {
+			t.Errorf("audit API with a bad date: %d", code)
 		}
 		rows, _, err := audit.NewStore(db.DB).List(ctxOf(t), "tw", audit.Filter{Action: "tenant.create"}, web.Page{Limit: 10})
 		if err != nil || len(rows) != 1 || rows[0].ObjectID != "p99" || rows[0].ActorID != "u-central" {

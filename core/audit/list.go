@@ -73,6 +73,11 @@ func (s *Store) List(ctx context.Context, tenant string, f Filter, p web.Page) (
 // (object "audit", action "read").
 func (s *Store) Routes(srv *web.Server) {
 	srv.TenantAPI(http.MethodGet, "/audit", "audit", "read", s.list)
+	srv.Document(http.MethodGet, "/api/v1/t/:tenant/audit", web.Doc{Tags: []string{"Nhật ký"}, Response: web.List[Record]{},
+		Summary: "Nhật ký thao tác của đơn vị (mới nhất trước). Mỗi dòng mang mã băm của dòng trước nên không sửa được mà không bị phát hiện.",
+		Query: map[string]string{"action": "loại thao tác, ví dụ tenant.create", "object": "đối tượng", "object_id": "mã đối tượng",
+			"actor": "mã người thực hiện", "from": "từ ngày (YYYY-MM-DD)", "to": "đến hết ngày (YYYY-MM-DD)",
+			"limit": "số dòng mỗi trang (1–200, mặc định 50)", "offset": "bỏ qua bao nhiêu dòng"}})
 }
 
 // list answers GET /audit?action=&object=&object_id=&actor=&from=YYYY-MM-DD&to=YYYY-MM-DD
