@@ -45,7 +45,7 @@ func newFakeIdentity() *fakeIdentity {
 			"p79": {ID: "p79", Name: "Thành Đoàn Thành phố Hồ Chí Minh", Kind: core.TenantProvince, Parent: "tw", Status: core.TenantActive},
 			"p01": {ID: "p01", Name: "Thành Đoàn Hà Nội", Kind: core.TenantProvince, Parent: "tw", Status: core.TenantActive},
 		},
-		perms: map[string][]string{"planner": {"home:read"}, "admin": {"home:read"}},
+		perms: map[string][]string{"planner": {"program:read"}, "admin": {"program:read"}},
 	}
 	return f
 }

@@ -15,8 +15,10 @@ func (u *UI) registerSession(s *web.Server) {
 	s.Public(http.MethodGet, "/login", u.loginForm)
 	s.Public(http.MethodPost, "/login", u.login)
 	s.Authed(http.MethodPost, "/logout", "session", "logout", u.logout)
-	s.TenantPage(http.MethodGet, "/", "home", "read", u.home)
-	u.sections = append(u.sections, section{label: "nav.home", path: "/", obj: "home", act: "read"})
+	// Every role holds program.read in its tenant: the home page is for
+	// anyone with a role there.
+	s.TenantPage(http.MethodGet, "/", objProgram, actRead, u.home)
+	u.sections = append(u.sections, section{label: "nav.home", path: "/", obj: objProgram, act: actRead})
 }
 
 // signedIn returns the caller of a public page, if a session is present,
