@@ -155,10 +155,18 @@ func newMemStore() *memStore {
 	return &memStore{enabled: map[string][]TenantPlugin{}, catalog: map[string][]core.LocalProgram{}, statuses: map[string]Status{}}
 }
 
+// enable enables plugin for tenant with settings (replacing earlier ones).
 func (s *memStore) enable(tenant, plugin string, settings map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.enabled[tenant] = append(s.enabled[tenant], TenantPlugin{Plugin: plugin, Enabled: true, Settings: settings})
+	tps := s.enabled[tenant]
+	for i := range tps {
+		if tps[i].Plugin == plugin {
+			tps[i].Settings = settings
+			return
+		}
+	}
+	s.enabled[tenant] = append(tps, TenantPlugin{Plugin: plugin, Enabled: true, Settings: settings})
 }
 
 func (s *memStore) Enabled(_ context.Context, tenant string) ([]TenantPlugin, error) {

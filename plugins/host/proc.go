@@ -147,11 +147,8 @@ func (p *proc) call(ctx context.Context, fn func(ctx context.Context, c *sdk.Cli
 	case codes.DeadlineExceeded:
 		p.crashed(gen, fmt.Sprintf("call exceeded its %s deadline", p.opt.CallTimeout))
 	case codes.Unavailable:
-		p.mu.Lock()
-		if p.gen == gen && p.state == stateRunning && p.cl.Exited() {
-			p.crashLocked("process exited")
-		}
-		p.mu.Unlock()
+		// On a local socket this means the process is gone (or going).
+		p.crashed(gen, "connection lost: "+status.Convert(err).Message())
 	}
 	return err
 }
@@ -273,6 +270,9 @@ func startError(err error) error {
 	switch {
 	case strings.Contains(msg, "Unrecognized remote plugin message"):
 		line, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
+		if strings.TrimSpace(line) == "" { // stdout closed without a line: the process ended
+			return errors.New("plugin exited before serving")
+		}
 		return &permanentError{fmt.Errorf("plugin printed to stdout before serving (first line %q); plugins must not write to stdout", line)}
 	case strings.Contains(msg, "Incompatible API version"), strings.Contains(msg, "incompatible core API version"),
 		strings.Contains(msg, "unsupported plugin protocol"):

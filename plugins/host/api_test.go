@@ -1,0 +1,111 @@
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"doanbd/core"
+	"doanbd/core/sqldb"
+	"doanbd/core/sqldb/sqldbtest"
+	"doanbd/core/web"
+)
+
+// guard lets every caller in as user u1 and refuses "manage" to read-only
+// callers (header X-Role: viewer).
+type guard struct{}
+
+func (guard) Authenticate(c *gin.Context) (core.Principal, error) {
+	return core.Principal{UserID: "u1", Email: "admin@p79.vn", Via: "token", Name: c.GetHeader("X-Role")}, nil
+}
+
+func (guard) ResolveTenant(_ context.Context, slug string, _ bool) (core.Tenant, error) {
+	return core.Tenant{ID: slug, Status: core.TenantActive}, nil
+}
+
+func (guard) Authorize(_ context.Context, p core.Principal, _, obj, act string) error {
+	if obj != "plugin" || (act == "manage" && p.Name == "viewer") {
+		return core.Errorf(core.EFORBIDDEN, "Bạn không có quyền thực hiện thao tác này.")
+	}
+	return nil
+}
+
+func TestAPI(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		root := t.TempDir()
+		installBundled(t, root)
+		st := NewDBStore(db)
+		h := newHost(t, root, st, nil, nil)
+		s, err := web.New(web.Options{Addr: "127.0.0.1:0", BodyLimit: 1 << 20, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		must(t, err)
+		s.SetGuard(guard{})
+		(&API{Host: h, Store: st}).Register(s)
+		if u := s.Undocumented(); len(u) != 0 {
+			t.Errorf("undocumented routes %v", u)
+		}
+
+		do := func(method, path, body, role string) (int, string) {
+			req := httptest.NewRequest(method, path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Role", role)
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			return rec.Code, rec.Body.String()
+		}
+		cases := []struct {
+			name, method, path, body, role string
+			status                         int
+			contains                       []string
+		}{
+			{"list", "GET", "/api/v1/t/p79/plugins", "", "", 200,
+				[]string{`"name":"bca-rules"`, `"name":"costnorms"`, `"name":"localprograms"`, `"status":"disabled"`, `"total":3`}},
+			{"enable", "PUT", "/api/v1/t/p79/plugins/localprograms", `{"enabled":true,"settings":{"file":"examples/p79.yaml"}}`, "", 200,
+				[]string{`"enabled":true`, `"status":"ok"`, `"file":"examples/p79.yaml"`, `"updated_by":"u1"`}},
+			{"get", "GET", "/api/v1/t/p79/plugins/localprograms", "", "viewer", 200, []string{`"enabled":true`, `"capabilities":["ProgramCatalog"]`}},
+			{"other tenant unaffected", "GET", "/api/v1/t/p01/plugins/localprograms", "", "", 200, []string{`"enabled":false`, `"status":"disabled"`}},
+			{"viewer may not manage", "PUT", "/api/v1/t/p79/plugins/localprograms", `{"enabled":false}`, "viewer", 403, nil},
+			{"unknown plugin", "PUT", "/api/v1/t/p79/plugins/nope", `{"enabled":true}`, "", 404, []string{"Không tìm thấy plugin «nope»"}},
+			{"enabled required", "PUT", "/api/v1/t/p79/plugins/costnorms", `{"settings":{}}`, "", 422, []string{`"field":"enabled"`}},
+			{"bad setting name", "PUT", "/api/v1/t/p79/plugins/costnorms", `{"enabled":true,"settings":{"Bad Key":"x"}}`, "", 422, []string{`"field":"settings.Bad Key"`}},
+			{"not json", "PUT", "/api/v1/t/p79/plugins/costnorms", `enabled=1`, "", 422, []string{`"field":"body"`}},
+		}
+		for _, c := range cases {
+			status, body := do(c.method, c.path, c.body, c.role)
+			if status != c.status {
+				t.Errorf("%s: status %d, want %d (%s)", c.name, status, c.status, body)
+				continue
+			}
+			for _, frag := range c.contains {
+				if !strings.Contains(body, frag) {
+					t.Errorf("%s: body %s lacks %s", c.name, body, frag)
+				}
+			}
+		}
+		// The stored choice reaches the host.
+		ps, stale, err := h.LocalPrograms(ctxT(t), "p79")
+		if err != nil || stale || len(ps) != 4 {
+			t.Fatalf("after enabling through the API: %d programmes, stale %v, err %v", len(ps), stale, err)
+		}
+		var list web.List[PluginView]
+		_, body := do("GET", "/api/v1/t/p79/plugins", "", "")
+		must(t, json.Unmarshal([]byte(body), &list))
+		for _, v := range list.Items {
+			if want := v.Name == "localprograms"; v.Enabled != want {
+				t.Errorf("%s enabled = %v", v.Name, v.Enabled)
+			}
+		}
+		for _, r := range s.Routes() {
+			if strings.Contains(r.Path, "/plugins") && (r.Scope != web.TenantScoped || r.Object != "plugin" ||
+				(r.Method == http.MethodPut) != (r.Action == "manage")) {
+				t.Errorf("route %+v", r)
+			}
+		}
+	})
+}
