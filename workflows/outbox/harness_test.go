@@ -2,10 +2,13 @@ package outbox_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +23,15 @@ import (
 	"doanbd/workflows/queue"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	flag.Parse()
+	// These tests mostly wait (leases, retries, child processes), so more of
+	// them than GOMAXPROCS may run at once, unless -parallel was given.
+	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == strconv.Itoa(runtime.GOMAXPROCS(0)) {
+		_ = flag.Set("test.parallel", "6")
+	}
+	testenv.Main(m)
+}
 
 // effectKind is the job kind whose TxHandler writes one row into test_effects.
 const effectKind = "test:effect"

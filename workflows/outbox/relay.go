@@ -146,15 +146,18 @@ func (r *Relay) Requeue(ctx context.Context, age time.Duration) (int, error) {
 	}
 }
 
+// pass claims a batch of rows, enqueues them, and gives back the ones it could
+// not enqueue. The claim (enqueued_at = now) commits before any Redis call, so
+// no database lock — SQLite's single writer, PostgreSQL row locks that handlers
+// wait on — is held while talking to Redis. A relay that dies between claim
+// and enqueue leaves rows that look enqueued: the periodic requeue finds them
+// after StaleAfter, and Asynq's TaskID keeps a second enqueue from duplicating.
 func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.SelectQuery) (int, error) {
-	var n int
-	var firstErr error
-	orphans := r.orphanCache()
+	var rows []Row
 	err := r.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var rows []Row
 		q := filter(tx.NewSelect().Model(&rows).Where("done_at IS NULL")).OrderExpr("created_at").Limit(int64(r.opt.Batch))
 		if r.db.Dialect == sqldb.Postgres {
-			q = q.For("UPDATE SKIP LOCKED")
+			q = q.For("UPDATE SKIP LOCKED") // several relays claim disjoint rows
 		}
 		if err := q.Scan(ctx); err != nil {
 			return fmt.Errorf("select outbox rows: %w", err)
@@ -162,30 +165,54 @@ func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.Sel
 		if len(rows) == 0 {
 			return nil
 		}
-		var sent []string
-		for i := range rows {
-			if err := r.enqueue(ctx, &rows[i], orphans); err != nil {
-				firstErr = err
-				break // Redis is likely down: keep the rest for the next pass
-			}
-			sent = append(sent, rows[i].ID)
+		if _, err := tx.NewUpdate().Model((*Row)(nil)).Set("enqueued_at = ?", time.Now().UTC()).
+			Where("id IN (?)", bun.In(rowIDs(rows))).Exec(ctx); err != nil {
+			return fmt.Errorf("claim outbox rows: %w", err)
 		}
-		if len(sent) > 0 {
-			if _, err := tx.NewUpdate().Model((*Row)(nil)).Set("enqueued_at = ?", time.Now().UTC()).
-				Where("id IN (?)", bun.In(sent)).Exec(ctx); err != nil {
-				return fmt.Errorf("mark outbox rows enqueued: %w", err)
-			}
-		}
-		n = len(sent)
-		// Commit the rows that did reach Asynq even if a later one failed:
-		// rolling back would only make the next pass send them again.
 		return nil
 	})
-	if err != nil {
+	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
-	r.metrics.relayed.Add(float64(n))
-	return n, firstErr
+	orphans := r.orphanCache()
+	sent := 0
+	var firstErr error
+	for i := range rows {
+		if err := r.enqueue(ctx, &rows[i], orphans); err != nil {
+			firstErr = err
+			break // Redis is likely down: give the rest back for the next pass
+		}
+		sent++
+	}
+	r.metrics.relayed.Add(float64(sent))
+	if sent < len(rows) {
+		if err := r.release(ctx, rowIDs(rows[sent:])); err != nil {
+			firstErr = errors.Join(firstErr, err)
+		}
+	}
+	return sent, firstErr
+}
+
+// release marks rows not enqueued, so the next Pump tries them again (if
+// this fails too, the periodic requeue finds them once they are stale).
+func (r *Relay) release(ctx context.Context, ids []string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return r.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*Row)(nil)).Set("enqueued_at = NULL").
+			Where("id IN (?) AND done_at IS NULL", bun.In(ids)).Exec(ctx); err != nil {
+			return fmt.Errorf("release unsent outbox rows: %w", err)
+		}
+		return nil
+	})
+}
+
+func rowIDs(rows []Row) []string {
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	return ids
 }
 
 // maxGeneration bounds the replacement tasks of one row (see enqueue).
