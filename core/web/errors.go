@@ -17,6 +17,12 @@ const (
 
 var errNotFound = core.Errorf(core.ENOTFOUND, "Không tìm thấy trang hoặc dữ liệu yêu cầu.")
 
+// A request body over Options.BodyLimit: 413 with this code and title.
+const (
+	codeTooLarge = "too_large"
+	msgTooLarge  = "Dữ liệu gửi lên quá lớn."
+)
+
 // statusOf is the one place error codes become HTTP statuses.
 var statusOf = map[string]int{
 	core.ECONFLICT:     http.StatusConflict,
@@ -31,6 +37,10 @@ var statusOf = map[string]int{
 
 // StatusOf maps an error to its HTTP status.
 func StatusOf(err error) int {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) { // a body read past the limit (http.MaxBytesReader)
+		return http.StatusRequestEntityTooLarge
+	}
 	if s, ok := statusOf[core.ErrorCode(err)]; ok {
 		return s
 	}
@@ -68,6 +78,9 @@ func (s *Server) Error(c *gin.Context, err error) {
 	}
 	p := problem{Type: "about:blank", Title: core.ErrorMessage(err), Status: status, Code: code,
 		Errors: core.ErrorFields(err), RequestID: RequestID(c)}
+	if status == http.StatusRequestEntityTooLarge {
+		p.Title, p.Code = msgTooLarge, codeTooLarge
+	}
 	writeProblem(c, p)
 }
 

@@ -97,12 +97,15 @@ func securityHeaders(hsts bool) gin.HandlerFunc {
 	}
 }
 
-func bodyLimit(n int64) gin.HandlerFunc {
+// bodyLimit refuses a declared Content-Length over n at once and caps what a
+// handler can read of any other body; reading past the cap fails with an
+// *http.MaxBytesError, which Error renders as 413 too.
+func (s *Server) bodyLimit(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if n > 0 && c.Request.Body != nil {
 			if c.Request.ContentLength > n {
 				c.Header("Connection", "close")
-				writeProblem(c, problem{Type: "about:blank", Title: "Dữ liệu gửi lên quá lớn.", Status: http.StatusRequestEntityTooLarge, Code: "too_large", RequestID: RequestID(c)})
+				s.Error(c, &http.MaxBytesError{Limit: n})
 				return
 			}
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)

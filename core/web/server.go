@@ -55,7 +55,7 @@ func New(opt Options) (*Server, error) {
 		opt.Log = slog.Default()
 	}
 	s := &Server{opt: opt, engine: e, log: opt.Log}
-	e.Use(requestID(), s.accessLog(), s.recovery(), securityHeaders(opt.SecureCookies), bodyLimit(opt.BodyLimit))
+	e.Use(requestID(), s.accessLog(), s.recovery(), securityHeaders(opt.SecureCookies), s.bodyLimit(opt.BodyLimit))
 	e.NoRoute(func(c *gin.Context) { s.Error(c, errNotFound) })
 	s.Public(http.MethodGet, "/healthz", func(c *gin.Context) error {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
