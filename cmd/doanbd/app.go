@@ -17,6 +17,7 @@ import (
 	"doanbd/core/config"
 	"doanbd/core/sqldb"
 	"doanbd/core/web"
+	"doanbd/plugins/host"
 	"doanbd/workflows/outbox"
 	"doanbd/workflows/queue"
 )
@@ -35,6 +36,7 @@ type App struct {
 	Worker   *outbox.Worker
 	Relay    *outbox.Relay
 	Web      *web.Server
+	plugins  *host.Host // see wire_plugins.go
 }
 
 // Open connects to the database and the queue; in the embedded mode it also
@@ -170,6 +172,7 @@ func (a *App) Run(ctx context.Context, r Roles, ready func(addr string)) error {
 
 // Close releases connections.
 func (a *App) Close() {
+	a.closePlugins()
 	if a.Client != nil {
 		_ = a.Client.Close()
 	}
