@@ -84,7 +84,11 @@ func (u *UI) frame(c *gin.Context, titleKey string) *View {
 		RequestID: web.RequestID(c), CSRFField: u.auth.CSRFField()}
 	if pr, ok := core.PrincipalFrom(c.Request.Context()); ok {
 		v.User = &pr
-		v.CSRF = u.auth.CSRFToken(c)
+		// Only a browser session needs (and may be given) a form token; an
+		// API token caller must not get a session created as a side effect.
+		if pr.Via == "session" {
+			v.CSRF = u.auth.CSRFToken(c)
+		}
 	}
 	v.Flash = u.takeFlash(c, p)
 	return v
