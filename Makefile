@@ -4,11 +4,38 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 DATA    ?= data
 
-.PHONY: run build test test-short lint bench proto clean
+.PHONY: run build plugins test test-short lint bench proto clean
+
+# Bundled plugins: source directories under plugins/bundled.
+PLUGINS := bcarules localprograms costnorms
+# protoc-gen-go-grpc is not a dependency of the module; this version generates
+# code for the google.golang.org/grpc in go.mod.
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 
 ## build: the binary to bin/doanbd (and the bundled plugins to bin/plugins)
-build:
+build: plugins
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/doanbd ./cmd/doanbd
+
+## plugins: each bundled plugin to bin/plugins/<name>/ (binary, examples, plugin.yaml with the binary's sha256)
+plugins:
+	@set -e; for d in $(PLUGINS); do \
+		name=$$(sed -n 's/^name: *//p' plugins/bundled/$$d/plugin.yaml); out=bin/plugins/$$name; \
+		mkdir -p $$out; \
+		$(GO) build -o $$out/$$name ./plugins/bundled/$$d; \
+		if [ -d plugins/bundled/$$d/examples ]; then cp -R plugins/bundled/$$d/examples $$out/; fi; \
+		{ cat plugins/bundled/$$d/plugin.yaml; echo "sha256: $$(sha256sum $$out/$$name | cut -d' ' -f1)"; } > $$out/plugin.yaml; \
+		echo "plugin $$name -> $$out"; \
+	done
+
+## proto: regenerate plugins/sdk/pluginv1 from plugin.proto (protoc from Debian's protobuf-compiler)
+proto:
+	@command -v protoc >/dev/null || { apt-get update -q && apt-get install -y -q protobuf-compiler; }
+	GOBIN=$(CURDIR)/bin/tools $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$$($(GO) list -m -f '{{.Version}}' google.golang.org/protobuf)
+	GOBIN=$(CURDIR)/bin/tools $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	PATH=$(CURDIR)/bin/tools:$$PATH protoc -I plugins/sdk/pluginv1 \
+		--go_out=plugins/sdk/pluginv1 --go_opt=paths=source_relative \
+		--go-grpc_out=plugins/sdk/pluginv1 --go-grpc_opt=paths=source_relative \
+		plugins/sdk/pluginv1/plugin.proto
 
 ## run: embedded mode (SQLite + in-process queue), demo data, prints URL and logins
 run: build

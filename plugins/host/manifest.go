@@ -134,6 +134,11 @@ type Found struct {
 // does not match or a duplicate name is reported in Found.Err, so the plugin
 // shows as failed instead of vanishing.
 func Discover(dir string) ([]Found, error) {
+	// Absolute, because each plugin runs in its own directory.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("plugin dir: %w", err)
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
