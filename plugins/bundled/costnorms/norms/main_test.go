@@ -1,0 +1,9 @@
+package norms
+
+import (
+	"testing"
+
+	"doanbd/core/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }

@@ -1,0 +1,9 @@
+package catalog
+
+import (
+	"testing"
+
+	"doanbd/core/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }

@@ -1,0 +1,165 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	"doanbd/core"
+	"doanbd/core/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func day(s string) time.Time {
+	t, _ := time.Parse(time.DateOnly, s)
+	return t
+}
+
+// echo implements every capability by handing its input back, so a round
+// trip through the real gRPC services shows nothing is lost on the wire.
+type echo struct{ plan core.PlanForRules }
+
+func (e *echo) LocalPrograms(_ context.Context, call Call) ([]core.LocalProgram, error) {
+	if call.Settings["fail"] != "" {
+		return nil, UserError("Chưa cấu hình tệp «%s».", call.Settings["fail"])
+	}
+	return []core.LocalProgram{{Code: "P79-KCN", Name: "Khu chế xuất", Modules: []core.LocalModule{{Code: "M1", Name: "Một", Hours: 4}},
+		Audience: core.LocalAudience{Titles: []string{"bi_thu_chi_doan"}, Levels: []string{"co_so"}, Employment: []string{"chuyen_trach"}}}}, nil
+}
+
+func (e *echo) CheckPlan(_ context.Context, call Call, p core.PlanForRules) ([]core.Violation, error) {
+	if call.Settings["panic"] != "" {
+		panic("boom")
+	}
+	e.plan = p
+	return []core.Violation{{Severity: core.SeverityWarning, Field: "nominees[0]", ClassID: "c1", Message: "Quá tuổi " + call.Tenant}}, nil
+}
+
+func (e *echo) ClassCosts(_ context.Context, call Call, r core.CostRequest) ([]core.CostLine, error) {
+	return []core.CostLine{{Item: "documents", Description: r.Date.Format("02/01/2006") + " " + call.Settings["table"],
+		Quantity: int64(r.Learners), Unit: "bộ", UnitAmount: 50000, Amount: int64(r.Learners) * 50000, FundingSource: "local"}}, nil
+}
+
+// serve runs p's gRPC services in-process (as Serve registers them) and
+// returns a host-side Client.
+func serve(t *testing.T, p Plugin) *Client {
+	t.Helper()
+	lis := bufconn.Listen(1 << 20)
+	s := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(slogDiscard())))
+	if err := (&grpcPlugin{impl: p}).GRPCServer(nil, s); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.Serve(lis) }()
+	t.Cleanup(s.Stop)
+	cc, err := grpc.NewClient("passthrough:///bufnet", grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cc.Close() })
+	return NewClient(cc)
+}
+
+func TestRoundTrip(t *testing.T) {
+	e := &echo{}
+	c := serve(t, Plugin{Name: "echo", Version: "1.2.3", ProgramCatalog: e, PlanRules: e, CostNorms: e})
+	ctx := context.Background()
+
+	d, err := c.Describe(ctx)
+	if err != nil || d.Name != "echo" || d.Version != "1.2.3" || d.ProtocolVersion != ProtocolVersion ||
+		!slices.Equal(d.Capabilities, []string{CapProgramCatalog, CapPlanRules, CapCostNorms}) {
+		t.Fatalf("describe: %+v, %v", d, err)
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	ps, err := c.LocalPrograms(ctx, Call{Tenant: "p79"})
+	if err != nil || len(ps) != 1 || ps[0].Audience.Levels[0] != "co_so" || ps[0].Modules[0].Hours != 4 {
+		t.Fatalf("programs: %+v, %v", ps, err)
+	}
+	_, err = c.LocalPrograms(ctx, Call{Tenant: "p79", Settings: map[string]string{"fail": "p79.yaml"}})
+	if msg, ok := UserMessage(err); !ok || msg != "Chưa cấu hình tệp «p79.yaml»." {
+		t.Fatalf("user error: %v", err)
+	}
+
+	plan := core.PlanForRules{Tenant: "bca", Year: 2027, Classes: []core.ClassForRules{{ID: "c1", ProgramCode: "TW3-TC", Learners: 40,
+		Start: day("2027-03-01"), End: day("2027-03-03"), Place: "Trường", VenueKind: core.VenueInternal, Format: "in_person",
+		Nominees: []core.NomineeForRules{{CadreID: "k1", Name: "Trần Văn Bình", BirthDate: day("1990-01-31"), Title: "bi_thu_xa", UnitTenant: "bca"},
+			{CadreID: "k2", Name: "Không rõ ngày sinh"}}}}}
+	vs, err := c.CheckPlan(ctx, Call{Tenant: "bca"}, plan)
+	if err != nil || len(vs) != 1 || vs[0].Severity != core.SeverityWarning || vs[0].Message != "Quá tuổi bca" {
+		t.Fatalf("violations: %+v, %v", vs, err)
+	}
+	if !reflect.DeepEqual(e.plan, plan) {
+		t.Fatalf("plan arrived as\n%+v\nsent\n%+v", e.plan, plan)
+	}
+
+	lines, err := c.ClassCosts(ctx, Call{Tenant: "p79", Settings: map[string]string{"table": "t.yaml"}},
+		core.CostRequest{Date: day("2026-04-15"), Learners: 30, Days: 2})
+	if err != nil || len(lines) != 1 || lines[0].Amount != 1_500_000 || lines[0].Description != "15/04/2026 t.yaml" {
+		t.Fatalf("lines: %+v, %v", lines, err)
+	}
+}
+
+func TestPanicRecovered(t *testing.T) {
+	e := &echo{}
+	c := serve(t, Plugin{Name: "echo", Version: "1", PlanRules: e})
+	_, err := c.CheckPlan(context.Background(), Call{Settings: map[string]string{"panic": "1"}}, core.PlanForRules{})
+	if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("panic became %v", err)
+	}
+	// The server survived the panic.
+	if _, err := c.CheckPlan(context.Background(), Call{}, core.PlanForRules{}); err != nil {
+		t.Fatal(err)
+	}
+	// A capability the plugin does not have is Unimplemented.
+	if _, err := c.LocalPrograms(context.Background(), Call{}); status.Code(err) != codes.Unimplemented {
+		t.Fatalf("missing capability: %v", err)
+	}
+}
+
+func TestInterceptorErrors(t *testing.T) {
+	icpt := recoverUnary(slogDiscard())
+	info := &grpc.UnaryServerInfo{FullMethod: "/doanbd.plugin.v1.PlanRules/CheckPlan"}
+	for _, c := range []struct {
+		err  error
+		want codes.Code
+	}{
+		{errors.New("disk on fire"), codes.Internal},
+		{context.DeadlineExceeded, codes.DeadlineExceeded},
+		{UserError("Thiếu bảng."), codes.FailedPrecondition},
+	} {
+		_, err := icpt(context.Background(), nil, info, func(context.Context, any) (any, error) { return nil, c.err })
+		if status.Code(err) != c.want {
+			t.Errorf("%v became %v, want %v", c.err, err, c.want)
+		}
+	}
+}
+
+func TestBadDatesRejected(t *testing.T) {
+	if _, err := planFromProto("p79", planToProto(core.PlanForRules{})); err != nil {
+		t.Fatal(err)
+	}
+	p := planToProto(core.PlanForRules{Classes: []core.ClassForRules{{ID: "c1"}}})
+	p.Classes[0].Start = "05/03/2026"
+	if _, err := planFromProto("p79", p); err == nil || !strings.Contains(err.Error(), "classes[0].start") {
+		t.Fatalf("bad date: %v", err)
+	}
+}
+
+func slogDiscard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
