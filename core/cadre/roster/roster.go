@@ -71,6 +71,11 @@ func clientIP(ctx context.Context) string {
 	return ip
 }
 
+// Audit records e in tx (the import pipeline's commit uses it).
+func (s *Service) Audit(ctx context.Context, tx bun.IDB, e AuditEvent) error {
+	return s.record(ctx, tx, e)
+}
+
 func (s *Service) record(ctx context.Context, tx bun.IDB, e AuditEvent) error {
 	if e.IP == "" {
 		e.IP = clientIP(ctx)
