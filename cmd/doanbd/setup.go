@@ -14,6 +14,9 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupTenants(ctx); err != nil {
 		return err
 	}
+	if err := a.setupAuthz(ctx); err != nil {
+		return err
+	}
 	return nil
 }
 
