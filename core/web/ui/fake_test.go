@@ -45,7 +45,10 @@ func newFakeIdentity() *fakeIdentity {
 			"p79": {ID: "p79", Name: "Thành Đoàn Thành phố Hồ Chí Minh", Kind: core.TenantProvince, Parent: "tw", Status: core.TenantActive},
 			"p01": {ID: "p01", Name: "Thành Đoàn Hà Nội", Kind: core.TenantProvince, Parent: "tw", Status: core.TenantActive},
 		},
-		perms: map[string][]string{"planner": {"program:read"}, "admin": {"program:read"}},
+		perms: map[string][]string{
+			"planner": {"program:read", "cadre:read", "cadre:write", "cadre:read_sensitive", "cadre:import", "cadre:export", "unit:read"},
+			"admin":   {"program:read", "cadre:read"},
+		},
 	}
 	return f
 }
@@ -128,7 +131,7 @@ type testServer struct {
 	ui  *UI
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t *testing.T, opts ...func(*Options)) *testServer {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s, err := web.New(web.Options{Addr: "127.0.0.1:0", Log: log})
@@ -139,7 +142,11 @@ func newTestServer(t *testing.T) *testServer {
 	ids.addUser("u1", "planner@demo.vn", "đúng-mật-khẩu", map[string][]string{"p79": {"planner"}})
 	ids.addUser("u2", "admin@demo.vn", "đúng-mật-khẩu", map[string][]string{"p79": {"admin"}, "tw": {"admin"}})
 	s.SetGuard(ids)
-	u, err := New(Options{Auth: ids, Roles: ids, Tenants: ids, Authz: ids, Log: log})
+	o := Options{Auth: ids, Roles: ids, Tenants: ids, Authz: ids, Log: log}
+	for _, f := range opts {
+		f(&o)
+	}
+	u, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,9 @@ type Options struct {
 	Roles   RoleReader
 	Tenants TenantDirectory
 	Authz   Authorizer
-	Log     *slog.Logger
+	// Roster serves the roster pages (nil: not registered).
+	Roster Roster
+	Log    *slog.Logger
 	// SecureCookies marks the UI's own cookies (language, flash) Secure.
 	SecureCookies bool
 }
@@ -71,6 +73,7 @@ type UI struct {
 	cat      *i18n.Catalog
 	eng      *engine
 	assets   *assets
+	roster   Roster
 	sections []section
 	// tileSources fill the home page, one per capability wired in.
 	tileSources []tileSource
@@ -98,7 +101,7 @@ func New(opt Options) (*UI, error) {
 		return nil, err
 	}
 	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
-		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as}, nil
+		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster}, nil
 }
 
 // Register installs the error pages and the routes of every page group.
@@ -107,6 +110,7 @@ func (u *UI) Register(s *web.Server) {
 	s.Public(http.MethodGet, "/assets/:file", u.assets.serve)
 	s.Public(http.MethodGet, "/lang/:lang", u.switchLang)
 	u.registerSession(s)
+	u.registerRoster(s)
 }
 
 // html renders a whole page with v.Status.

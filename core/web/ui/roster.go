@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"doanbd/core/cadre"
+	"doanbd/core/cadre/roster"
+	"doanbd/core/i18n"
+	"doanbd/core/web"
+)
+
+// Roster is what the roster pages need of the roster service
+// (core/cadre/roster.Service).
+type Roster interface {
+	ListCadres(ctx context.Context, tenant string, f roster.Filter) ([]cadre.Cadre, int, error)
+	GetCadre(ctx context.Context, tenant, id string) (cadre.Cadre, error)
+	CreateCadre(ctx context.Context, tenant string, in cadre.CadreInput) (cadre.Cadre, error)
+	UpdateCadre(ctx context.Context, tenant, id string, in cadre.CadreInput) (cadre.Cadre, error)
+	ReadSensitive(ctx context.Context, tenant, id string) (cadre.Sensitive, error)
+	Positions(ctx context.Context, tenant, cadreID string) ([]cadre.Position, error)
+	AddPosition(ctx context.Context, tenant, cadreID string, in roster.PositionInput) (cadre.Position, error)
+	Planning(ctx context.Context, tenant, cadreID string) ([]cadre.Planning, error)
+	ListUnits(ctx context.Context, tenant string, f roster.UnitFilter) ([]cadre.Unit, int, error)
+	UnitIndex(ctx context.Context, tenant string) (*roster.UnitLookup, error)
+	Titles() *cadre.Titles
+}
+
+const cadrePageSize = 50
+
+func (u *UI) registerRoster(s *web.Server) {
+	if u.roster == nil {
+		return
+	}
+	s.TenantPage(http.MethodGet, "/cadres", objCadre, actRead, u.cadreList)
+	s.TenantPage(http.MethodGet, "/cadres/new", objCadre, actWrite, u.cadreNew)
+	s.TenantPage(http.MethodPost, "/cadres", objCadre, actWrite, u.cadreCreate)
+	s.TenantPage(http.MethodGet, "/cadres/:id", objCadre, actRead, u.cadreShow)
+	s.TenantPage(http.MethodGet, "/cadres/:id/sensitive", objCadre, actReadSensitive, u.cadreSensitive)
+	s.TenantPage(http.MethodGet, "/cadres/:id/edit", objCadre, actWrite, u.cadreEdit)
+	s.TenantPage(http.MethodPost, "/cadres/:id", objCadre, actWrite, u.cadreUpdate)
+	s.TenantPage(http.MethodPost, "/cadres/:id/positions", objCadre, actWrite, u.cadreAddPosition)
+	s.TenantPage(http.MethodGet, "/units/options", objUnit, actRead, u.unitOptions)
+	u.sections = append(u.sections, section{label: "nav.roster", path: "/cadres", obj: objCadre, act: actRead})
+	u.tileSources = append(u.tileSources, u.rosterTile)
+}
+
+// rosterTile is the roster size on the home page.
+func (u *UI) rosterTile(c *gin.Context, v *View) (tile, bool, error) {
+	if !u.can(c, v, objCadre, actRead) {
+		return tile{}, false, nil
+	}
+	_, total, err := u.roster.ListCadres(c.Request.Context(), v.Tenant.ID, roster.Filter{Limit: 1})
+	if err != nil {
+		return tile{}, false, err
+	}
+	p := u.cat.For(v.Lang)
+	return tile{Label: p.T("home.roster_size"), Value: i18n.Int(int64(total)),
+		Href: "/t/" + v.Tenant.ID + "/cadres"}, true, nil
+}
+
+// can reports whether the user may do act on obj in the page's tenant.
+func (u *UI) can(c *gin.Context, v *View, obj, act string) bool {
+	if v.User == nil || v.Tenant.ID == "" {
+		return false
+	}
+	return u.authz.Authorize(c.Request.Context(), *v.User, v.Tenant.ID, obj, act) == nil
+}
+
+// cadreRow is one line of the roster list.
+type cadreRow struct {
+	ID, Name, Birth, Gender, Unit, Title, Employment, Status string
+	Active                                                   bool
+}
+
+type cadreListData struct {
+	Rows       []cadreRow
+	Pager      pager
+	Units      []option
+	Titles     []option
+	KeyTitles  []option
+	Employment []option
+	Statuses   []option
+	CanWrite   bool
+	CanImport  bool
+	CanExport  bool
+	ExportURL  string
+}
+
+// cadreList handles GET /t/:tenant/cadres: search and filters in the query.
+func (u *UI) cadreList(c *gin.Context) error {
+	v := u.view(c, "roster.title")
+	p := u.cat.For(v.Lang)
+	t := v.Tenant.ID
+	offset := listWindow(c, cadrePageSize)
+	f := roster.Filter{Q: c.Query("q"), UnitID: c.Query("unit"), Subtree: true, Title: c.Query("title"),
+		Employment: c.Query("employment"), Planning: c.Query("planning"), Status: c.Query("status"),
+		Limit: cadrePageSize, Offset: offset}
+	v.Form = queryForm(c, emptyForm(p, nil))
+	items, total, err := u.roster.ListCadres(c.Request.Context(), t, f)
+	if err != nil {
+		if !v.Form.Take(err, nil) {
+			return err
+		}
+		v.Status = http.StatusUnprocessableEntity
+	}
+	units, err := u.roster.UnitIndex(c.Request.Context(), t)
+	if err != nil {
+		return err
+	}
+	names := unitNames(units)
+	d := cadreListData{Pager: newPager(c, offset, cadrePageSize, len(items), total),
+		CanWrite: u.can(c, v, objCadre, actWrite), CanImport: u.can(c, v, objCadre, actImport),
+		CanExport: u.can(c, v, objCadre, actExport)}
+	titles := u.roster.Titles()
+	for _, it := range items {
+		d.Rows = append(d.Rows, u.cadreRowOf(p, it, names, titles))
+	}
+	for _, un := range units.Units {
+		if un.Level != cadre.LevelChiDoan {
+			d.Units = append(d.Units, option{un.ID, un.Name})
+		}
+	}
+	d.Titles, d.KeyTitles = titleOptions(titles)
+	d.Employment = choiceOptions(p, "cadre.employment.", cadre.Employments)
+	d.Statuses = append(choiceOptions(p, "cadre.status.", cadre.Statuses), option{"all", p.T("roster.status_all")})
+	q := c.Request.URL.Query()
+	q.Del("offset")
+	d.ExportURL = "/t/" + t + "/cadres/export?" + q.Encode()
+	v.Data = d
+	return u.html(c, "cadres", v)
+}
+
+func (u *UI) cadreRowOf(p i18n.Printer, it cadre.Cadre, names map[string]string, titles *cadre.Titles) cadreRow {
+	r := cadreRow{ID: it.ID, Name: it.FullName, Birth: it.BirthDate.VN(), Unit: names[it.UnitID],
+		Gender:     p.Label("cadre.gender.", it.Gender),
+		Employment: p.Label("cadre.employment.", it.Employment),
+		Status:     p.Label("cadre.status.", it.Status), Active: it.Status == cadre.Active}
+	if tt, ok := titles.ByCode(it.Title); ok {
+		r.Title = tt.Name
+	} else {
+		r.Title = it.Title
+	}
+	return r
+}
+
+func unitNames(l *roster.UnitLookup) map[string]string {
+	m := make(map[string]string, len(l.Units))
+	for _, un := range l.Units {
+		m[un.ID] = un.Name
+	}
+	return m
+}
+
+// titleOptions returns every title and the key titles (planning pools).
+func titleOptions(ts *cadre.Titles) (all, key []option) {
+	for _, t := range ts.All() {
+		all = append(all, option{t.Code, t.Name})
+		if t.Key {
+			key = append(key, option{t.Code, t.Name})
+		}
+	}
+	return all, key
+}
+
+// choiceOptions labels codes from the catalogue (prefix+code), falling back
+// to the domain's Vietnamese label.
+func choiceOptions(p i18n.Printer, prefix string, cs []cadre.Choice) []option {
+	out := make([]option, len(cs))
+	for i, ch := range cs {
+		l := ch.Label
+		if p.Has(prefix + ch.Code) {
+			l = p.T(prefix + ch.Code)
+		}
+		out[i] = option{ch.Code, l}
+	}
+	return out
+}
+
+// unitOptions handles GET /t/:tenant/units/options?q=…&unit_id=…: the
+// <option>s of a unit picker, for htmx (at most 100 matches).
+func (u *UI) unitOptions(c *gin.Context) error {
+	v := u.frame(c, "roster.title")
+	units, _, err := u.roster.ListUnits(c.Request.Context(), web.TenantOf(c).ID,
+		roster.UnitFilter{Q: c.Query("q"), ActiveOn: cadre.Today(), Limit: 100})
+	if err != nil {
+		return err
+	}
+	opts := make([]option, 0, len(units))
+	for _, un := range units {
+		opts = append(opts, option{un.ID, un.Name})
+	}
+	v.Form = emptyForm(u.cat.For(v.Lang), url.Values{"unit_id": {c.Query("unit_id")}})
+	v.Data = opts
+	return u.fragment(c, "cadre_form", "unit-options", v)
+}
+
+// cadreFor reads a cadre of the page's tenant; a foreign or missing id is the
+// same not-found.
+func (u *UI) cadreFor(c *gin.Context) (cadre.Cadre, error) {
+	return u.roster.GetCadre(c.Request.Context(), web.TenantOf(c).ID, c.Param("id"))
+}
