@@ -156,9 +156,17 @@ func TestBadDatesRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := planToProto(core.PlanForRules{Classes: []core.ClassForRules{{ID: "c1"}}})
-	p.Classes[0].Start = "05/03/2026"
-	if _, err := planFromProto("p79", p); err == nil || !strings.Contains(err.Error(), "classes[0].start") {
-		t.Fatalf("bad date: %v", err)
+	for _, bad := range []string{"05/03/2026", "2026-02-30", "2026-13-01", "2026-1-01", "２026-01-01", "2026-00-10"} {
+		p.Classes[0].Start = bad
+		if _, err := planFromProto("p79", p); err == nil || !strings.Contains(err.Error(), "classes[0].start") {
+			t.Errorf("bad date %q: %v", bad, err)
+		}
+	}
+	for _, d := range []time.Time{day("2027-03-01"), day("0999-12-31"), day("2024-02-29"), time.Date(2026, 5, 4, 23, 59, 0, 0, time.UTC)} {
+		got, err := parseDate("d", dateString(d))
+		if y, m, dd := d.Date(); err != nil || got != time.Date(y, m, dd, 0, 0, 0, 0, time.UTC) {
+			t.Errorf("%s → %q → %s, %v", d, dateString(d), got, err)
+		}
 	}
 }
 
