@@ -38,7 +38,9 @@ func (staticStore) Enabled(_ context.Context, tenant string) ([]TenantPlugin, er
 	}
 	return []TenantPlugin{{Plugin: "bca-rules", Enabled: true, Settings: map[string]string{}}}, nil
 }
-func (staticStore) SaveCatalog(context.Context, string, string, []core.LocalProgram) error { return nil }
+func (staticStore) SaveCatalog(context.Context, string, string, []core.LocalProgram) error {
+	return nil
+}
 func (staticStore) LoadCatalog(context.Context, string, string) ([]core.LocalProgram, bool, error) {
 	return nil, false, nil
 }
