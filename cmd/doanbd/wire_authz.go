@@ -16,10 +16,11 @@ import (
 	"doanbd/core/web"
 )
 
-// policyReloadEvery is the safety net behind the watcher: a process reloads
-// the whole policy this often even when no change was announced (pub/sub
-// loses messages while a connection is down).
-const policyReloadEvery = 5 * time.Minute
+// policyCheckEvery is the safety net behind the watcher: this often a
+// process checks (one indexed query) whether the stored policy changed without
+// an announcement — pub/sub loses messages while a connection is down, and
+// one-shot commands in the embedded mode have their own in-process Redis.
+const policyCheckEvery = 5 * time.Second
 
 // authenticator identifies the caller (identity.Service).
 type authenticator interface {
@@ -90,7 +91,7 @@ func (a *App) setupAuthz(ctx context.Context) error {
 		return err
 	}
 	go func() {
-		az.AutoReload(ctx, policyReloadEvery)
+		az.AutoReload(ctx, policyCheckEvery)
 		w.Close()
 		_ = rdb.Close()
 	}()

@@ -75,6 +75,9 @@ type Service struct {
 
 	watchMu sync.Mutex
 	watcher persist.Watcher
+
+	reloadMu sync.Mutex
+	loaded   string // stamp of casbin_rule when the loaded policy was read
 }
 
 // New builds the enforcer on the model, writes the shipped templates into
@@ -96,8 +99,8 @@ func New(ctx context.Context, db *sqldb.DB, tenants TenantDirectory, audit Audit
 	if _, err := s.Sync(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.e.LoadPolicy(); err != nil {
-		return nil, fmt.Errorf("load casbin policy: %w", err)
+	if err := s.reload(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -204,12 +207,52 @@ func (s *Service) Sync(ctx context.Context) (bool, error) {
 
 // Reload reloads the whole policy from the database (the watcher calls it
 // when another process changed the policy). Decisions keep using the old
-// policy until the new one is complete.
+// policy until the new one is read; the switch itself holds the enforcer's
+// write lock only while the role links are rebuilt.
 func (s *Service) Reload() error {
-	if err := s.e.LoadPolicy(); err != nil {
-		return fmt.Errorf("reload casbin policy: %w", err)
+	ctx, cancel := context.WithTimeout(context.Background(), s.ad.Timeout)
+	defer cancel()
+	return s.reload(ctx)
+}
+
+func (s *Service) reload(ctx context.Context) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	st, err := s.stamp(ctx)
+	if err != nil {
+		return err
 	}
+	if err := s.e.LoadPolicy(); err != nil {
+		return fmt.Errorf("load casbin policy: %w", err)
+	}
+	s.loaded = st // read before loading: a change during the load shows up as a new stamp
 	return nil
+}
+
+// stamp identifies the stored policy's state: ids only grow, so any insert
+// raises max(id) and any delete lowers the count.
+func (s *Service) stamp(ctx context.Context) (string, error) {
+	var n, top int64
+	if err := s.db.Read.NewRaw("SELECT count(*), coalesce(max(id), 0) FROM casbin_rule").Scan(ctx, &n, &top); err != nil {
+		return "", fmt.Errorf("read policy stamp: %w", err)
+	}
+	return fmt.Sprintf("%d/%d", n, top), nil
+}
+
+// ReloadIfChanged reloads when the stored policy differs from the loaded
+// one, and reports whether it did.
+func (s *Service) ReloadIfChanged(ctx context.Context) (bool, error) {
+	st, err := s.stamp(ctx)
+	if err != nil {
+		return false, err
+	}
+	s.reloadMu.Lock()
+	same := st == s.loaded
+	s.reloadMu.Unlock()
+	if same {
+		return false, nil
+	}
+	return true, s.reload(ctx)
 }
 
 // SetWatcher connects a watcher: changes made here are announced to other

@@ -22,7 +22,7 @@ const WatcherChannel = "doanbd:authz:policy"
 // in-process one). A message carries the sender's id so a process does not
 // reload for its own changes; several messages that arrive while a reload
 // runs are served by one more reload. Pub/sub loses messages while a
-// connection is down, so processes also reload periodically (AutoReload).
+// connection is down, so processes also poll for changes (AutoReload).
 type RedisWatcher struct {
 	rdb     redis.UniversalClient
 	channel string
@@ -131,8 +131,11 @@ func (w *RedisWatcher) Close() {
 	<-w.done
 }
 
-// AutoReload reloads the policy every interval until ctx ends: the safety net
-// for changes whose announcement was lost.
+// AutoReload checks every interval, until ctx ends, whether the stored
+// policy changed without an announcement reaching this process, and reloads
+// it then: announcements lost while a connection was down, and changes made
+// by one-shot commands (`doanbd user add`), which in the embedded mode do not
+// share the server's in-process Redis. The check is one indexed query.
 func (s *Service) AutoReload(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -141,8 +144,10 @@ func (s *Service) AutoReload(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.Reload(); err != nil {
-				s.log.Error("periodic policy reload failed", "err", err)
+			if changed, err := s.ReloadIfChanged(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("policy change check failed", "err", err)
+			} else if changed {
+				s.log.Info("policy reloaded after a change made elsewhere")
 			}
 		}
 	}

@@ -69,3 +69,34 @@ func TestWatcherKeepsProcessesInStep(t *testing.T) {
 		})
 	})
 }
+
+// TestAutoReloadSeesUnannouncedChanges: a change made by a process without a
+// watcher (a CLI command) reaches a running service through AutoReload.
+func TestAutoReloadSeesUnannouncedChanges(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		tenants, audit := newTenants(), &fakeAudit{}
+		server := newService(t, db, tenants, audit)
+		if changed, err := server.ReloadIfChanged(ctx); err != nil || changed {
+			t.Fatalf("fresh service: changed=%v err=%v", changed, err)
+		}
+		done := make(chan struct{})
+		go func() { server.AutoReload(ctx, 10*time.Millisecond); close(done) }()
+		cli := newService(t, db, tenants, audit)
+		if err := cli.AssignRole(ctx, "", "erin", authz.RoleApprover, "p01"); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the server sees the command's assignment", func() bool {
+			return mustEnforce(t, server, "erin", "p01", authz.ObjPlan, authz.ActApprove)
+		})
+		if err := cli.RevokeRole(ctx, "", "erin", authz.RoleApprover, "p01"); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the server sees the command's revocation", func() bool {
+			return !mustEnforce(t, server, "erin", "p01", authz.ObjPlan, authz.ActApprove)
+		})
+		cancel()
+		<-done
+	})
+}
