@@ -17,6 +17,12 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupAuthz(ctx); err != nil {
 		return err
 	}
+	if err := a.setupPlans(ctx); err != nil {
+		return err
+	}
+	if err := a.setupUI(ctx); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -37,6 +43,7 @@ type seedStep struct {
 func (a *App) seedSteps() []seedStep {
 	return []seedStep{
 		{Name: "tenants", Run: seedTenants},
+		{Name: "programs", Run: seedPrograms},
 		{Name: "demo-users", Run: seedDemoUsers},
 	}
 }
