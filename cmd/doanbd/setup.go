@@ -17,9 +17,6 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupAuthz(ctx); err != nil {
 		return err
 	}
-	if err := a.setupPlans(ctx); err != nil {
-		return err
-	}
 	if err := a.setupUI(ctx); err != nil {
 		return err
 	}
@@ -43,7 +40,6 @@ type seedStep struct {
 func (a *App) seedSteps() []seedStep {
 	return []seedStep{
 		{Name: "tenants", Run: seedTenants},
-		{Name: "programs", Run: seedPrograms},
 		{Name: "demo-users", Run: seedDemoUsers},
 	}
 }
