@@ -32,7 +32,7 @@ type BenchOptions struct {
 	Seed uint64
 }
 
-type benchReq struct{ sub, dom, obj, act, view string }
+type benchReq struct{ sub, dom, perm, view string }
 
 // BenchDecisions measures single Casbin decisions (the enforcer call the
 // guard makes per request) on a national-size policy — 100 tenants, 20,000
@@ -98,7 +98,7 @@ func measure(e *casbin.SyncedEnforcer, reqs []benchReq, n int, lat []time.Durati
 	for i := 0; i < n; i++ {
 		q := reqs[i%len(reqs)]
 		start := time.Now()
-		ok, err := e.Enforce(q.sub, q.dom, q.obj, q.act, q.view)
+		ok, err := e.Enforce(q.sub, q.dom, q.perm, q.view)
 		d := time.Since(start)
 		if err != nil {
 			return nil, fmt.Errorf("enforce: %w", err)
@@ -168,7 +168,7 @@ func nationalPolicy(modelText string, templates [][]string, r *rand.Rand) (*casb
 		if aggregate[dom] {
 			view = viewAggregate
 		}
-		reqs[i] = benchReq{fmt.Sprintf("u%05d", u), dom, p[0], p[1], view}
+		reqs[i] = benchReq{fmt.Sprintf("u%05d", u), dom, Perm(p[0], p[1], ScopeOwn), view}
 	}
 	return e, reqs, len(g), nil
 }
@@ -193,7 +193,7 @@ func smallPolicy(modelText string) (*casbin.SyncedEnforcer, []benchReq, error) {
 	for _, u := range []string{"u1", "u2", "u3"} {
 		for _, dom := range []string{"tw", "p79", "p01"} {
 			for _, a := range []string{ActWrite, ActApprove, ActReview} {
-				reqs = append(reqs, benchReq{u, dom, ObjPlan, a, viewFull})
+				reqs = append(reqs, benchReq{u, dom, Perm(ObjPlan, a, ScopeOwn), viewFull})
 			}
 		}
 	}

@@ -213,7 +213,7 @@ func (s *Service) TenantsWhere(ctx context.Context, userID, obj, act string) ([]
 			if t.ID == core.CentralTenant || t.Status != core.TenantActive || found[t.ID] {
 				continue
 			}
-			ok, err := s.e.Enforce(userID, t.ID, obj, act, viewFor(t))
+			ok, err := s.e.Enforce(userID, t.ID, Perm(obj, act, ScopeOwn), viewFor(t))
 			if err != nil {
 				return nil, core.Internal(err, "enforce")
 			}

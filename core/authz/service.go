@@ -313,7 +313,7 @@ func (s *Service) Enforce(ctx context.Context, user, tenant, obj, act string) (b
 	} else if err != nil {
 		return false, err
 	}
-	ok, err := s.e.Enforce(user, tenant, obj, act, view)
+	ok, err := s.e.Enforce(user, tenant, Perm(obj, act, ScopeOwn), view)
 	if err != nil {
 		return false, fmt.Errorf("enforce: %w", err)
 	}
@@ -345,7 +345,7 @@ func (s *Service) Authorize(ctx context.Context, p core.Principal, tenant, obj, 
 	}
 	lock := s.e.GetLock()
 	lock.RLock()
-	ok, err := s.e.Enforcer.Enforce(p.UserID, tenant, obj, act, view)
+	ok, err := s.e.Enforcer.Enforce(p.UserID, tenant, Perm(obj, act, ScopeOwn), view)
 	visible := ok || s.visibleLocked(p.UserID, tenant)
 	lock.RUnlock()
 	switch {
