@@ -47,12 +47,12 @@ func (a *App) closePlugins() {
 // local programmes and cost norms from the shipped examples, and the Public
 // Security union's plan rules.
 var demoPlugins = []struct {
-	tenant, plugin string
-	settings       map[string]string
+	tenant, plugin, capability string
+	settings                   map[string]string
 }{
-	{"p79", "localprograms", map[string]string{"file": "examples/p79.yaml"}},
-	{"p79", "costnorms", map[string]string{"table": "examples/p79.yaml"}},
-	{"bca", "bca-rules", map[string]string{}},
+	{"p79", "localprograms", "ProgramCatalog", map[string]string{"file": "examples/p79.yaml"}},
+	{"p79", "costnorms", "CostNorms", map[string]string{"table": "examples/p79.yaml"}},
+	{"bca", "bca-rules", "PlanRules", map[string]string{}},
 }
 
 // seedPlugins is the "plugins" seed step (--demo only): enables the demo
@@ -75,7 +75,8 @@ func seedPlugins(ctx context.Context, a *App, o SeedOptions) error {
 		if chosen {
 			continue
 		}
-		if err := st.Put(ctx, d.tenant, host.TenantPlugin{Plugin: d.plugin, Enabled: true, Settings: d.settings, UpdatedBy: "seed"}); err != nil {
+		if err := st.Put(ctx, d.tenant, host.TenantPlugin{Plugin: d.plugin, Enabled: true, Settings: d.settings,
+			Capabilities: []string{d.capability}, UpdatedBy: "seed"}); err != nil {
 			return err
 		}
 		n++

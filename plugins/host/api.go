@@ -122,7 +122,8 @@ func (a *API) get(c *gin.Context) error {
 // put: PUT /api/v1/t/{tenant}/plugins/{name} {"enabled", "settings"}
 func (a *API) put(c *gin.Context) error {
 	ctx, tenant, name := c.Request.Context(), web.TenantOf(c).ID, c.Param("name")
-	if _, err := a.one(ctx, tenant, name); err != nil {
+	cur, err := a.one(ctx, tenant, name)
+	if err != nil {
 		return err
 	}
 	var in PluginInput
@@ -133,7 +134,8 @@ func (a *API) put(c *gin.Context) error {
 		return err
 	}
 	p, _ := core.PrincipalFrom(ctx)
-	if err := a.Store.Put(ctx, tenant, TenantPlugin{Plugin: name, Enabled: *in.Enabled, Settings: in.Settings, UpdatedBy: p.UserID}); err != nil {
+	if err := a.Store.Put(ctx, tenant, TenantPlugin{Plugin: name, Enabled: *in.Enabled, Settings: in.Settings,
+		Capabilities: cur.Capabilities, UpdatedBy: p.UserID}); err != nil {
 		return core.Internal(err, "save tenant plugin")
 	}
 	v, err := a.one(ctx, tenant, name)

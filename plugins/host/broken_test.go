@@ -296,3 +296,33 @@ func TestCloseKillsPlugins(t *testing.T) {
 		t.Error("call after Close succeeded")
 	}
 }
+
+// TestUninstalledPlugin: a tenant enabled plugins that are no longer
+// installed. One that checked plans blocks checks with a clear message; one
+// that only supplied programmes or costs does not, and falls back.
+func TestUninstalledPlugin(t *testing.T) {
+	st := newMemStore()
+	st.enabled["t1"] = []TenantPlugin{
+		{Plugin: "gone-catalog", Enabled: true, Capabilities: []string{"ProgramCatalog"}},
+		{Plugin: "gone-costs", Enabled: true, Capabilities: []string{"CostNorms"}},
+	}
+	st.enabled["t2"] = []TenantPlugin{{Plugin: "gone-rules", Enabled: true, Capabilities: []string{"PlanRules"}}}
+	st.enabled["t3"] = []TenantPlugin{{Plugin: "gone-unknown", Enabled: true}}
+	h := newHost(t, t.TempDir(), st, nil, nil)
+	ctx := ctxT(t)
+	if vs, err := h.CheckPlan(ctx, "t1", onePlan()); err != nil || len(vs) != 0 {
+		t.Errorf("t1 check: %v, %v", vs, err)
+	}
+	if _, stale, err := h.LocalPrograms(ctx, "t1"); !stale || err != nil {
+		t.Errorf("t1 catalogue: stale %v, err %v", stale, err)
+	}
+	if _, used, err := h.ClassCosts(ctx, "t1", core.CostRequest{}); used || !strings.Contains(core.ErrorMessage(err), "«gone-costs» (plugin chưa được cài đặt") {
+		t.Errorf("t1 costs: used %v, err %v", used, err)
+	}
+	for _, tenant := range []string{"t2", "t3"} {
+		_, err := h.CheckPlan(ctx, tenant, onePlan())
+		if core.ErrorCode(err) != core.EUNAVAILABLE || !strings.Contains(core.ErrorMessage(err), "chưa được cài đặt trên máy chủ") {
+			t.Errorf("%s check: %v", tenant, err)
+		}
+	}
+}

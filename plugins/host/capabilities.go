@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -29,13 +30,25 @@ func (h *Host) using(ctx context.Context, tenant, c string) ([]TenantPlugin, err
 	}
 	var out []TenantPlugin
 	for _, tp := range all {
-		p, ok := h.procs[tp.Plugin]
-		if ok && !p.m.Has(c) {
-			continue
+		if caps := h.capabilities(tp); caps == nil || slices.Contains(caps, c) {
+			out = append(out, tp) // unknown capabilities: kept, so the failure is reported
 		}
-		out = append(out, tp) // not installed: kept, so the failure is reported
 	}
 	return out, nil
+}
+
+// capabilities returns what plugin tp offers: from its manifest if it is
+// installed, else what it declared when the tenant enabled it; nil if unknown.
+func (h *Host) capabilities(tp TenantPlugin) []string {
+	for _, f := range h.found {
+		if f.Manifest.Name == tp.Plugin && len(f.Manifest.Capabilities) > 0 {
+			return f.Manifest.Capabilities
+		}
+	}
+	if len(tp.Capabilities) > 0 {
+		return tp.Capabilities
+	}
+	return nil
 }
 
 // unusableError is returned for an installed plugin whose manifest or

@@ -66,11 +66,14 @@ func (o *Options) defaults() {
 
 // TenantPlugin is a tenant's choice about one plugin.
 type TenantPlugin struct {
-	Plugin    string            `json:"plugin"`
-	Enabled   bool              `json:"enabled"`
-	Settings  map[string]string `json:"settings"`
-	UpdatedAt time.Time         `json:"updated_at"`
-	UpdatedBy string            `json:"updated_by"`
+	Plugin   string            `json:"plugin"`
+	Enabled  bool              `json:"enabled"`
+	Settings map[string]string `json:"settings"`
+	// Capabilities the plugin declared when it was enabled (used only if it
+	// is no longer installed).
+	Capabilities []string  `json:"capabilities,omitempty"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	UpdatedBy    string    `json:"updated_by"`
 }
 
 // Store is what the host needs from storage: DBStore in production.
@@ -129,7 +132,7 @@ func New(opt Options) (*Host, error) {
 			continue
 		}
 		name := f.Manifest.Name
-		h.procs[name] = newProc(f.Manifest, &h.opt, h.log, func(status, reason string) { h.saveStatus(name, status, reason) })
+		h.procs[name] = newProc(f.Manifest, &h.opt, h.log, &h.bg, func(status, reason string) { h.saveStatus(name, status, reason) })
 	}
 	h.log.Info("plugins discovered", "dir", opt.Dir, "count", len(found), "usable", len(h.procs))
 	return h, nil

@@ -61,7 +61,7 @@ type proc struct {
 	m      Manifest
 	opt    *Options
 	log    *slog.Logger
-	status func(status, reason string) // persists status changes
+	status func(status, reason string) // persists status changes, without blocking
 
 	mu        sync.Mutex
 	state     procState
@@ -77,10 +77,12 @@ type proc struct {
 	startedAt time.Time
 	restarts  int
 	stop      chan struct{}
+	runs      sync.WaitGroup  // the supervisor goroutine
+	bg        *sync.WaitGroup // the host's background work (process clean-up)
 }
 
-func newProc(m Manifest, opt *Options, log *slog.Logger, status func(string, string)) *proc {
-	return &proc{m: m, opt: opt, log: log.With("plugin", m.Name), status: status,
+func newProc(m Manifest, opt *Options, log *slog.Logger, bg *sync.WaitGroup, status func(string, string)) *proc {
+	return &proc{m: m, opt: opt, log: log.With("plugin", m.Name), status: status, bg: bg,
 		changed: make(chan struct{}), stop: make(chan struct{})}
 }
 
@@ -115,6 +117,7 @@ func (p *proc) acquire(ctx context.Context) (*sdk.Client, int, error) {
 			return nil, 0, errStopped
 		case stateIdle:
 			p.setState(stateStarting)
+			p.runs.Add(1)
 			go p.run()
 		}
 		ch := p.changed
@@ -156,6 +159,7 @@ func (p *proc) call(ctx context.Context, fn func(ctx context.Context, c *sdk.Cli
 // run is the supervisor goroutine: it starts the process, watches it, and
 // restarts it after each crash until it fails for good or the host stops.
 func (p *proc) run() {
+	defer p.runs.Done()
 	for {
 		if err := p.start(); err != nil {
 			p.mu.Lock()
@@ -399,18 +403,24 @@ func (p *proc) failLocked(reason string) {
 	p.reason = reason
 	p.log.Error("plugin marked failed; the host continues without it", "reason", reason)
 	p.setState(stateFailed)
-	go p.status(StatusFailed, reason)
+	p.status(StatusFailed, reason) // asynchronous: the caller may be inside a transaction
 }
 
-// releaseLocked kills the current process, if any, in the background.
+// releaseLocked kills the current process, if any, at once; go-plugin's
+// clean-up (waiting for the process and its pipes) runs in the background.
 func (p *proc) releaseLocked() {
 	if p.cl == nil {
 		return
 	}
 	cl, cmd, stderr := p.cl, p.cmd, p.stderr
 	p.cl, p.cmd, p.rpc, p.stderr = nil, nil, nil, nil
+	if cmd.Process != nil {
+		_ = cmd.Process.Kill()
+	}
+	p.bg.Add(1)
 	go func() {
-		killHard(cl, cmd)
+		defer p.bg.Done()
+		cl.Kill()
 		stderr.Flush()
 	}()
 }
@@ -427,6 +437,9 @@ func (p *proc) close(grace time.Duration) {
 	close(p.stop)
 	p.setState(stateStopped)
 	p.mu.Unlock()
+	// A start in progress notices the stop when it returns, and kills what
+	// it started.
+	p.runs.Wait()
 	if cl == nil {
 		return
 	}

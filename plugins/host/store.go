@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -37,10 +38,14 @@ type tenantRow struct {
 	Settings      string    `bun:"settings"`
 	UpdatedAt     time.Time `bun:"updated_at"`
 	UpdatedBy     string    `bun:"updated_by"`
+	Capabilities  string    `bun:"capabilities"`
 }
 
 func (r tenantRow) plugin() (TenantPlugin, error) {
 	tp := TenantPlugin{Plugin: r.Plugin, Enabled: r.Enabled, UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy}
+	if r.Capabilities != "" {
+		tp.Capabilities = strings.Split(r.Capabilities, ",")
+	}
 	if err := json.Unmarshal([]byte(r.Settings), &tp.Settings); err != nil {
 		return tp, fmt.Errorf("settings of plugin %s: %w", r.Plugin, err)
 	}
@@ -93,13 +98,13 @@ func (s *DBStore) Put(ctx context.Context, tenant string, tp TenantPlugin) error
 		return fmt.Errorf("encode settings: %w", err)
 	}
 	row := tenantRow{TenantID: tenant, Plugin: tp.Plugin, Enabled: tp.Enabled, Settings: string(b),
-		UpdatedAt: time.Now().UTC(), UpdatedBy: tp.UpdatedBy}
+		UpdatedAt: time.Now().UTC(), UpdatedBy: tp.UpdatedBy, Capabilities: strings.Join(tp.Capabilities, ",")}
 	return s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewInsert().Model(&row).
 			On("CONFLICT (tenant_id, plugin) DO UPDATE").
 			Set("enabled = EXCLUDED.enabled").Set("settings = EXCLUDED.settings").
 			Set("updated_at = EXCLUDED.updated_at").Set("updated_by = EXCLUDED.updated_by").
-			Exec(ctx)
+			Set("capabilities = EXCLUDED.capabilities").Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("save plugin %s for %s: %w", tp.Plugin, tenant, err)
 		}

@@ -20,11 +20,13 @@ func TestDBStore(t *testing.T) {
 		must(t, st.Put(ctx, "p79", TenantPlugin{Plugin: "costnorms", Enabled: false}))
 		must(t, st.Put(ctx, "p01", TenantPlugin{Plugin: "localprograms", Enabled: true, Settings: map[string]string{"file": "p01.yaml"}}))
 		// Put replaces.
-		must(t, st.Put(ctx, "p79", TenantPlugin{Plugin: "localprograms", Enabled: true, Settings: map[string]string{"file": "p79.yaml"}, UpdatedBy: "u2"}))
+		must(t, st.Put(ctx, "p79", TenantPlugin{Plugin: "localprograms", Enabled: true, Settings: map[string]string{"file": "p79.yaml"},
+			Capabilities: []string{"ProgramCatalog"}, UpdatedBy: "u2"}))
 
 		en, err := st.Enabled(ctx, "p79")
 		must(t, err)
-		if len(en) != 1 || en[0].Plugin != "localprograms" || en[0].Settings["file"] != "p79.yaml" || en[0].UpdatedBy != "u2" || en[0].UpdatedAt.IsZero() {
+		if len(en) != 1 || en[0].Plugin != "localprograms" || en[0].Settings["file"] != "p79.yaml" || en[0].UpdatedBy != "u2" || en[0].UpdatedAt.IsZero() ||
+			!slices.Equal(en[0].Capabilities, []string{"ProgramCatalog"}) {
 			t.Fatalf("enabled for p79: %+v", en)
 		}
 		all, err := st.TenantPlugins(ctx, "p79")
