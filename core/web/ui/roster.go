@@ -113,7 +113,7 @@ func (u *UI) cadreList(c *gin.Context) error {
 	}
 	names := unitNames(units)
 	d := cadreListData{Pager: newPager(c, offset, cadrePageSize, len(items), total),
-		CanWrite: u.can(c, v, objCadre, actWrite), CanImport: u.can(c, v, objCadre, actImport),
+		CanWrite: u.can(c, v, objCadre, actWrite), CanImport: u.importer != nil && u.can(c, v, objCadre, actImport),
 		CanExport: u.can(c, v, objCadre, actExport)}
 	titles := u.roster.Titles()
 	for _, it := range items {

@@ -57,7 +57,9 @@ type Options struct {
 	Authz   Authorizer
 	// Roster serves the roster pages (nil: not registered).
 	Roster Roster
-	Log    *slog.Logger
+	// Importer runs roster imports (nil: no import wizard).
+	Importer Importer
+	Log      *slog.Logger
 	// SecureCookies marks the UI's own cookies (language, flash) Secure.
 	SecureCookies bool
 }
@@ -74,6 +76,7 @@ type UI struct {
 	eng      *engine
 	assets   *assets
 	roster   Roster
+	importer Importer
 	sections []section
 	// tileSources fill the home page, one per capability wired in.
 	tileSources []tileSource
@@ -101,7 +104,7 @@ func New(opt Options) (*UI, error) {
 		return nil, err
 	}
 	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
-		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster}, nil
+		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer}, nil
 }
 
 // Register installs the error pages and the routes of every page group.
@@ -111,6 +114,7 @@ func (u *UI) Register(s *web.Server) {
 	s.Public(http.MethodGet, "/lang/:lang", u.switchLang)
 	u.registerSession(s)
 	u.registerRoster(s)
+	u.registerImports(s)
 }
 
 // html renders a whole page with v.Status.

@@ -31,6 +31,9 @@ type View struct {
 	Data      any
 	Status    int
 	RequestID string
+	// Refresh, when set, reloads the page after that many seconds if
+	// scripts are off (htmx polls instead when they are on).
+	Refresh int
 }
 
 // TenantLink is one entry of the tenant switcher.
