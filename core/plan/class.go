@@ -51,6 +51,16 @@ func (s *Service) UpdateClass(ctx context.Context, tenant, planID, classID strin
 }
 
 func (s *Service) saveClass(ctx context.Context, tenant, planID, classID string, in ClassInput) (*ClassView, error) {
+	src := strings.TrimSpace(in.ProgramSource)
+	if src == "" {
+		src = program.SourceCatalog
+	}
+	// The catalogue is read before the transaction: under row-level security
+	// a tenant's transaction does not see the central programmes.
+	prog, perr := s.programs.Resolve(ctx, tenant, program.Ref{ID: in.ProgramID, Source: src, Code: in.ProgramCode})
+	if perr != nil && core.ErrorCode(perr) != core.ENOTFOUND {
+		return nil, perr
+	}
 	var out *ClassView
 	err := s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		p, err := loadEditable(ctx, tx, tenant, planID)
@@ -67,7 +77,7 @@ func (s *Service) saveClass(ctx context.Context, tenant, planID, classID string,
 				return err
 			}
 		}
-		prog, fs := s.fill(ctx, tx, p, c, in)
+		prog, fs := fill(p, c, in, prog)
 		var lines []budget.Line
 		if prog != nil && len(fs) == 0 {
 			var note string
@@ -114,20 +124,13 @@ func (s *Service) saveClass(ctx context.Context, tenant, planID, classID string,
 }
 
 // fill validates in against plan p and copies it into c, returning the
-// resolved programme and every field error found.
-func (s *Service) fill(ctx context.Context, tx bun.Tx, p *Plan, c *Class, in ClassInput) (*program.Program, []core.FieldError) {
+// programme (resolved by the caller, nil when not found) if it is usable,
+// and every field error found.
+func fill(p *Plan, c *Class, in ClassInput, prog *program.Program) (*program.Program, []core.FieldError) {
 	var fs []core.FieldError
 	add := func(field, msg string) { fs = append(fs, core.FieldError{Field: field, Message: msg}) }
-	src := strings.TrimSpace(in.ProgramSource)
-	if src == "" {
-		src = program.SourceCatalog
-	}
-	prog, err := s.programs.Resolve(ctx, tx, p.TenantID, program.Ref{ID: in.ProgramID, Source: src, Code: in.ProgramCode})
 	switch {
-	case err != nil && core.ErrorCode(err) != core.ENOTFOUND:
-		add("program_id", "Không đọc được danh mục chương trình: "+core.ErrorMessage(err))
-		prog = nil
-	case err != nil:
+	case prog == nil:
 		add("program_id", "Không tìm thấy chương trình bồi dưỡng trong danh mục của đơn vị.")
 	case !program.Usable(prog.Status):
 		add("program_id", "Chương trình "+prog.Code+" chưa được ban hành nên chưa dùng được trong kế hoạch.")
@@ -278,17 +281,25 @@ func (s *Service) DeleteClass(ctx context.Context, tenant, planID, classID strin
 // Recompute costs a class again with the rates in force today for its start
 // date (after the tenant changed its rate tables); overrides are kept.
 func (s *Service) Recompute(ctx context.Context, tenant, planID, classID string) (*ClassView, error) {
+	var before *Class
+	if err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, q bun.IDB) error {
+		var err error
+		before, err = loadClass(ctx, q, tenant, planID, classID)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	hours, err := s.hoursOf(ctx, tenant, before)
+	if err != nil {
+		return nil, err
+	}
 	var out *ClassView
-	err := s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		p, err := loadEditable(ctx, tx, tenant, planID)
 		if err != nil {
 			return err
 		}
 		c, err := loadClass(ctx, tx, tenant, planID, classID)
-		if err != nil {
-			return err
-		}
-		hours, err := s.hoursOf(ctx, tx, tenant, c)
 		if err != nil {
 			return err
 		}
@@ -311,8 +322,8 @@ func (s *Service) Recompute(ctx context.Context, tenant, planID, classID string)
 }
 
 // hoursOf is the programme hours of class c as the catalogue has them now.
-func (s *Service) hoursOf(ctx context.Context, q bun.IDB, tenant string, c *Class) (int, error) {
-	prog, err := s.programs.Resolve(ctx, q, tenant, program.Ref{ID: c.ProgramID, Source: c.ProgramSource, Code: c.ProgramCode})
+func (s *Service) hoursOf(ctx context.Context, tenant string, c *Class) (int, error) {
+	prog, err := s.programs.Resolve(ctx, tenant, program.Ref{ID: c.ProgramID, Source: c.ProgramSource, Code: c.ProgramCode})
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
 			return 0, core.Invalid("Lớp bồi dưỡng chưa hợp lệ.", core.FieldError{Field: "program_id",

@@ -90,6 +90,16 @@ func TestSeedCatalogue(t *testing.T) {
 				t.Errorf("programme %s missing", code)
 			}
 		}
+		// A tenant's own transaction sees only its own rows, even of the catalogue.
+		var foreign int
+		if err := db.ReadTenant(ctx, "p79", func(ctx context.Context, q bun.IDB) error {
+			return q.NewRaw("SELECT count(*) FROM programs WHERE tenant_id <> 'p79'").Scan(ctx, &foreign)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect == sqldb.Postgres && foreign != 0 {
+			t.Fatalf("p79's transaction sees %d programmes of other tenants", foreign)
+		}
 		tw3, err := svc.List(ctx, "p01", program.Filter{Group: "TW3"})
 		if err != nil || tw3.Total != 8 {
 			t.Fatalf("TW3 filter: %d, %v", tw3.Total, err)
@@ -333,11 +343,11 @@ func TestPluginLocalProgrammes(t *testing.T) {
 		if other.Total != 21 {
 			t.Fatalf("p01 catalogue = %d, want 21", other.Total)
 		}
-		p, err := svc.Resolve(ctx, db.Read, "p79", program.Ref{Source: "plugin:localprograms", Code: "HCM-DT"})
+		p, err := svc.Resolve(ctx, "p79", program.Ref{Source: "plugin:localprograms", Code: "HCM-DT"})
 		if err != nil || p.TotalHours != 8 {
 			t.Fatalf("resolve local = %+v, %v", p, err)
 		}
-		if _, err := svc.Resolve(ctx, db.Read, "p01", program.Ref{Source: "plugin:localprograms", Code: "HCM-DT"}); core.ErrorCode(err) != core.ENOTFOUND {
+		if _, err := svc.Resolve(ctx, "p01", program.Ref{Source: "plugin:localprograms", Code: "HCM-DT"}); core.ErrorCode(err) != core.ENOTFOUND {
 			t.Fatalf("p01 resolves p79's local programme: %v", err)
 		}
 	})

@@ -78,7 +78,7 @@ type ListResult struct {
 func (s *Service) List(ctx context.Context, tenant string, f Filter) (ListResult, error) {
 	var res ListResult
 	var rows []Program
-	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, q bun.IDB) error {
+	err := s.read(ctx, tenant, func(ctx context.Context, q bun.IDB) error {
 		sel := visible(q.NewSelect().Model(&rows), tenant).
 			Join("LEFT JOIN program_groups AS g ON g.code = p.group_code").
 			OrderExpr("g.sort, p.code")
@@ -161,12 +161,25 @@ func FromLocal(lp core.LocalProgram) Program {
 // Get returns a programme tenant may see.
 func (s *Service) Get(ctx context.Context, tenant, id string) (*Program, error) {
 	var p *Program
-	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, q bun.IDB) error {
+	err := s.read(ctx, tenant, func(ctx context.Context, q bun.IDB) error {
 		var err error
 		p, err = getVisible(ctx, q, tenant, id)
 		return err
 	})
 	return p, err
+}
+
+// read runs fn on a view of tenant's catalogue: its own rows and the central
+// office's. On PostgreSQL that is a transaction scoped to both tenants (row-
+// level security shows nothing else; visible keeps tw's unpublished
+// programmes out); on SQLite the reader pool, filtered by visible.
+func (s *Service) read(ctx context.Context, tenant string, fn func(ctx context.Context, q bun.IDB) error) error {
+	if s.db.Dialect == sqldb.Postgres && tenant != core.CentralTenant {
+		return s.db.ConsolidationTx(ctx, []string{tenant, core.CentralTenant}, func(ctx context.Context, tx bun.Tx) error {
+			return fn(ctx, tx)
+		})
+	}
+	return s.db.ReadTenant(ctx, tenant, fn)
 }
 
 func getVisible(ctx context.Context, q bun.IDB, tenant, id string) (*Program, error) {
@@ -189,10 +202,11 @@ type Ref struct {
 	Code   string `json:"program_code,omitempty"`
 }
 
-// Resolve finds the programme ref names, as tenant sees it, inside the
-// caller's transaction q. The result may be in any status; the caller
-// decides whether it is usable.
-func (s *Service) Resolve(ctx context.Context, q bun.IDB, tenant string, ref Ref) (*Program, error) {
+// Resolve finds the programme ref names, as tenant sees it. The result may
+// be in any status; the caller decides whether it is usable. It reads in its
+// own transaction (the central catalogue is outside a tenant's transaction
+// under row-level security): call it before opening yours.
+func (s *Service) Resolve(ctx context.Context, tenant string, ref Ref) (*Program, error) {
 	if strings.HasPrefix(ref.Source, SourcePluginPrefix) {
 		if s.local == nil {
 			return nil, errNotFound
@@ -212,7 +226,7 @@ func (s *Service) Resolve(ctx context.Context, q bun.IDB, tenant string, ref Ref
 	if ref.ID == "" {
 		return nil, errNotFound
 	}
-	return getVisible(ctx, q, tenant, ref.ID)
+	return s.Get(ctx, tenant, ref.ID)
 }
 
 // Groups lists the programme groups in catalogue order.

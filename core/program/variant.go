@@ -34,15 +34,16 @@ func (s *Service) CreateVariant(ctx context.Context, tenant, baseID string, in V
 		return nil, core.Invalid("Mã chương trình không hợp lệ.", core.FieldError{Field: "code",
 			Message: "Mã gồm chữ in hoa, chữ số, dấu chấm, gạch ngang hoặc gạch dưới (2–41 ký tự)."})
 	}
+	base, err := s.Get(ctx, tenant, baseID)
+	if err != nil {
+		return nil, err
+	}
+	if base.TenantID != core.CentralTenant || base.IsVariant() || base.Status != StatusPublished {
+		return nil, core.Errorf(core.EINVALID, "Chỉ tạo được biến thể từ chương trình trung ương đang ban hành.")
+	}
 	var out *Program
-	err := s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		base, err := getVisible(ctx, tx, tenant, baseID)
-		if err != nil {
-			return err
-		}
-		if base.TenantID != core.CentralTenant || base.IsVariant() || base.Status != StatusPublished {
-			return core.Errorf(core.EINVALID, "Chỉ tạo được biến thể từ chương trình trung ương đang ban hành.")
-		}
+	err = s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		var err error
 		code := in.Code
 		if code == "" {
 			if code, err = freeCode(ctx, tx, tenant, base.Code+"-"+strings.ToUpper(tenant)); err != nil {
@@ -108,14 +109,22 @@ func (s *Service) UpdateVariant(ctx context.Context, tenant, id string, patch Va
 	if err != nil {
 		return nil, err
 	}
+	cur, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.TenantID != tenant || !cur.IsVariant() {
+		return nil, core.Errorf(core.EFORBIDDEN, "Chỉ sửa được biến thể chương trình của đơn vị mình.")
+	}
+	base, err := s.Get(ctx, tenant, cur.BaseProgramID)
+	if err != nil {
+		return nil, err
+	}
 	var out *Program
 	err = s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		p, err := getVisible(ctx, tx, tenant, id)
+		p, err := own(ctx, tx, tenant, id)
 		if err != nil {
 			return err
-		}
-		if p.TenantID != tenant || !p.IsVariant() {
-			return core.Errorf(core.EFORBIDDEN, "Chỉ sửa được biến thể chương trình của đơn vị mình.")
 		}
 		if !Editable(p.Status) {
 			return core.Errorf(core.ECONFLICT, "Chỉ sửa được biến thể ở trạng thái nháp hoặc bị trả lại để chỉnh sửa.")
@@ -136,10 +145,6 @@ func (s *Service) UpdateVariant(ctx context.Context, tenant, id string, patch Va
 			p.Assessment = strings.TrimSpace(*patch.Assessment)
 		}
 		if err := validate(p, titles); err != nil {
-			return err
-		}
-		base, err := getVisible(ctx, tx, tenant, p.BaseProgramID)
-		if err != nil {
 			return err
 		}
 		p.TotalHours = hours(p.Modules)
