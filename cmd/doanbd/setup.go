@@ -17,6 +17,15 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupAuthz(ctx); err != nil {
 		return err
 	}
+	if err := a.setupWorkflows(ctx); err != nil {
+		return err
+	}
+	if err := a.setupPlans(ctx); err != nil {
+		return err
+	}
+	if err := a.setupRoster(ctx); err != nil {
+		return err
+	}
 	if err := a.setupUI(ctx); err != nil {
 		return err
 	}
@@ -40,6 +49,8 @@ type seedStep struct {
 func (a *App) seedSteps() []seedStep {
 	return []seedStep{
 		{Name: "tenants", Run: seedTenants},
+		{Name: "programs", Run: seedPrograms},
 		{Name: "demo-users", Run: seedDemoUsers},
+		{Name: "roster", Run: seedRoster},
 	}
 }

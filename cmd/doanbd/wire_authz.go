@@ -99,6 +99,7 @@ func (a *App) setupAuthz(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.authz, a.identity = az, id
 	a.Web.SetGuard(&guard{auth: id, tenants: ts, authz: az})
 	policyAPI{az: az, users: id}.routes(a.Web)
 	return nil

@@ -60,9 +60,9 @@ func (a *App) Idempotency() *web.Idempotency {
 	})}
 }
 
-// planActions fills available_actions of plans and programmes: nothing until
-// the workflow capability wires its engine here (workflowActions{e}).
-func (a *App) planActions() workflowActions { return workflowActions{} }
+// planActions fills available_actions of plans and programmes from the
+// workflow engine (built by setupWorkflows, which runs before setupPlans).
+func (a *App) planActions() workflowActions { return workflowActions{a.wf} }
 
 // setupPlans registers the catalogue, rate-table and plan routes.
 func (a *App) setupPlans(_ context.Context) error {

@@ -1,0 +1,20 @@
+-- The national budget estimate of a year, compiled by the central office from
+-- the centrally funded lines of approved plans; the budget_consolidation
+-- workflow runs on it (subject "budget", id = the year).
+CREATE TABLE budget_estimates (
+    tenant_id    TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    year         INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    total        BIGINT NOT NULL DEFAULT 0,
+    plans        INTEGER NOT NULL DEFAULT 0,
+    data         TEXT NOT NULL DEFAULT '{}',
+    computed_at  TIMESTAMPTZ,
+    created_by   TEXT NOT NULL DEFAULT '',
+    created_at   TIMESTAMPTZ NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE budget_estimates ENABLE ROW LEVEL SECURITY;
+ALTER TABLE budget_estimates FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON budget_estimates USING (app_tenant_ok(tenant_id)) WITH CHECK (app_tenant_ok(tenant_id));
