@@ -108,7 +108,11 @@ func (s *Service) RevokeRole(ctx context.Context, actorID, userID, role, tenant 
 		return core.Errorf(core.ENOTFOUND, "Người dùng không giữ vai trò %s ở đơn vị này.", role)
 	}
 	if role == RoleCentralAdmin {
-		if admins, _ := s.assign.GetUsers(RoleCentralAdmin, core.CentralTenant); len(admins) <= 1 {
+		lock := s.e.GetLock()
+		lock.RLock()
+		admins, _ := s.assign.GetUsers(RoleCentralAdmin, core.CentralTenant)
+		lock.RUnlock()
+		if len(admins) <= 1 {
 			return core.Errorf(core.ECONFLICT, "Không thể thu hồi vai trò của quản trị viên Trung ương Đoàn cuối cùng.")
 		}
 	}
@@ -201,9 +205,12 @@ func (s *Service) TenantsWhere(ctx context.Context, userID, obj, act string) ([]
 			found[d] = true
 		}
 	}
+	lock := s.e.GetLock()
+	lock.RLock()
 	reaches := slices.ContainsFunc(roles[core.CentralTenant], func(t string) bool {
 		return s.reachesChildren(t, Perm(obj, act, ScopeOwn))
 	})
+	lock.RUnlock()
 	if reaches {
 		all, err := s.tenants.Tenants(ctx)
 		if err != nil {

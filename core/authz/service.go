@@ -379,7 +379,7 @@ func (s *Service) visibleLocked(user, tenant string) bool {
 }
 
 // reachesChildren reports whether template grants perm (any permission when
-// perm is "") on child tenants.
+// perm is "") on child tenants. The caller holds the enforcer lock.
 func (s *Service) reachesChildren(template, perm string) bool {
 	if perm != "" {
 		a, _ := s.tmpl.HasLink(template, perm+ScopeChild)

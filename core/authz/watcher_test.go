@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -98,5 +99,61 @@ func TestAutoReloadSeesUnannouncedChanges(t *testing.T) {
 		})
 		cancel()
 		<-done
+	})
+}
+
+// TestNoFlickerDuringReload: while the policy reloads and changes, a
+// decision that does not change never answers otherwise (run with -race).
+func TestNoFlickerDuringReload(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		// Enough assignments that rebuilding the role links takes a while.
+		var bulk [][]string
+		for i := 0; i < 5000; i++ {
+			bulk = append(bulk, []string{fmt.Sprintf("bulk%d", i), authz.RoleLearner, "p01"})
+		}
+		if err := authz.NewAdapter(f.db).AddPolicies("g", "g", bulk); err != nil {
+			t.Fatal(err)
+		}
+		// Stored after the bulk: rebuilt last, so a reader that skipped the
+		// lock would see it missing for the whole rebuild.
+		if err := f.svc.AssignRole(ctx, "", "stable", authz.RolePlanner, "p79"); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan string, 1)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for ctx.Err() == nil {
+				ok, err := f.svc.Enforce(ctx, "stable", "p79", authz.ObjPlan, authz.ActWrite)
+				if ctx.Err() != nil {
+					return
+				}
+				ts, err2 := f.svc.TenantsWhere(ctx, "u_central_reviewer", authz.ObjPlan, authz.ActReview)
+				if err != nil || err2 != nil || !ok || len(ts) != 3 {
+					select {
+					case errs <- fmt.Sprintf("ok=%v tenants=%v err=%v/%v", ok, ts, err, err2):
+					default:
+					}
+					return
+				}
+			}
+		}()
+		for i := 0; i < 20; i++ {
+			if err := f.svc.AssignRole(ctx, "", fmt.Sprintf("x%d", i), authz.RoleLearner, "p01"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.svc.Reload(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cancel()
+		<-done
+		select {
+		case e := <-errs:
+			t.Fatalf("a stable decision changed during reloads: %s", e)
+		default:
+		}
 	})
 }
