@@ -201,7 +201,7 @@ func (s *Service) DeleteCadre(ctx context.Context, tenant, id string) error {
 			return err
 		}
 		moved, err := tx.NewSelect().Model((*transferRow)(nil)).
-			Where("(tenant_id = ? AND from_cadre_id = ?) OR (to_tenant = ? AND to_cadre_id = ?)", tenant, id, tenant, id).Exists(ctx)
+			Where("tenant_id = ? AND (from_cadre_id = ? OR to_cadre_id = ?)", tenant, id, id).Exists(ctx)
 		if err != nil {
 			return core.Internal(err, "check transfers")
 		}

@@ -194,3 +194,47 @@ func searchWords(q string) []string { return vntext.Words(q) }
 func ftsQuery(tenant string, words []string) string {
 	return `tenant_id : "` + strings.ReplaceAll(tenant, `"`, `""`) + `" AND name_fold : "` + strings.Join(words, " ") + `" *`
 }
+
+// Nominee is what plan checks need to know of a cadre nominated for a class.
+type Nominee struct {
+	ID, Name    string
+	BirthDate   cadre.Date
+	Title       string
+	Level       string // level of the cadre's unit
+	Employment  string
+	PlanningFor string // a key title the cadre is in the planning pool for
+}
+
+// Nominees returns the active cadres among ids, with their unit's level and
+// a current planning-pool title. Ids not on the roster are absent. It reads
+// through the reader pool (safe inside another writer's transaction on SQLite).
+func (s *Service) Nominees(ctx context.Context, tenant string, ids []string) (map[string]Nominee, error) {
+	out := map[string]Nominee{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID         string     `bun:"id"`
+		FullName   string     `bun:"full_name"`
+		BirthDate  cadre.Date `bun:"birth_date"`
+		Title      string     `bun:"title"`
+		Employment string     `bun:"employment"`
+		Level      string     `bun:"level"`
+		Planning   string     `bun:"planning"`
+	}
+	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, db bun.IDB) error {
+		return db.NewSelect().TableExpr("cadres AS c").
+			ColumnExpr("c.id, c.full_name, c.birth_date, c.title, c.employment, coalesce(u.level, '') AS level").
+			ColumnExpr("coalesce((SELECT min(pl.title) FROM cadre_planning pl WHERE pl.tenant_id = c.tenant_id AND pl.cadre_id = c.id AND pl.until_on IS NULL), '') AS planning").
+			Join("LEFT JOIN units AS u ON u.tenant_id = c.tenant_id AND u.id = c.unit_id").
+			Where("c.tenant_id = ? AND c.status = ? AND c.id IN (?)", tenant, cadre.Active, bun.In(ids)).Scan(ctx, &rows)
+	})
+	if err != nil {
+		return nil, core.Internal(err, "read nominees")
+	}
+	for _, r := range rows {
+		out[r.ID] = Nominee{ID: r.ID, Name: r.FullName, BirthDate: r.BirthDate, Title: r.Title, Level: r.Level,
+			Employment: r.Employment, PlanningFor: r.Planning}
+	}
+	return out, nil
+}

@@ -11,10 +11,12 @@ import (
 )
 
 // MergeStep moves the roster of a tenant that ends into its successor
-// (tenants.MergeStep): units, cadres with their positions and planning, open
-// imports and pending transfers. Decided transfers stay with the old tenant
-// as history. Ids do not change, so links to moved records stay valid and
-// the encrypted fields (bound to the record id) still open.
+// (tenants.MergeStep): units, cadres with their positions and planning, and
+// imports. Transfer records stay with the old tenant as history; pending
+// ones involving it are cancelled (a counterpart row in a third tenant
+// settles itself as cancelled when next acted on). Ids do not change, so
+// links to moved records stay valid and the encrypted fields (bound to the
+// record id) still open.
 type MergeStep struct{}
 
 // Name implements tenants.MergeStep.
@@ -34,8 +36,7 @@ func (MergeStep) Plan(ctx context.Context, tx bun.Tx, from, into string, _ time.
 		}
 		total += int(n)
 	}
-	n, err := tx.NewSelect().Table("cadre_transfers").
-		Where("status = 'pending' AND (tenant_id = ? OR to_tenant = ?)", from, from).Count(ctx)
+	n, err := pendingTransfers(tx, from, into).Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count pending transfers: %w", err)
 	}
@@ -70,20 +71,19 @@ func (MergeStep) Move(ctx context.Context, tx bun.Tx, from, into string, _ time.
 		n, _ := res.RowsAffected()
 		total += int(n)
 	}
-	// A pending transfer between the two would become a transfer to itself.
-	if _, err := tx.NewUpdate().Table("cadre_transfers").Set("status = 'cancelled'").
-		Where("status = 'pending' AND ((tenant_id = ? AND to_tenant = ?) OR (tenant_id = ? AND to_tenant = ?))", from, into, into, from).
-		Exec(ctx); err != nil {
-		return 0, fmt.Errorf("cancel transfers between merged tenants: %w", err)
+	res, err := tx.NewUpdate().Table("cadre_transfers").Set("status = 'cancelled'").
+		Where("(tenant_id, id) IN (?)", pendingTransfers(tx, from, into).Column("tenant_id", "id")).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("cancel pending transfers: %w", err)
 	}
-	for _, col := range []string{"tenant_id", "to_tenant"} {
-		res, err := tx.NewUpdate().Table("cadre_transfers").Set(col+" = ?", into).
-			Where("status = 'pending' AND "+col+" = ?", from).Exec(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("move pending transfers: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		total += int(n)
-	}
+	n, _ := res.RowsAffected()
+	total += int(n)
 	return total, nil
+}
+
+// pendingTransfers selects the pending transfer rows the merge cancels: the
+// old tenant's, and the successor's rows whose other side is the old tenant.
+func pendingTransfers(tx bun.Tx, from, into string) *bun.SelectQuery {
+	return tx.NewSelect().Table("cadre_transfers").Where("status = 'pending'").
+		Where("(tenant_id = ? OR (tenant_id = ? AND (from_tenant = ? OR to_tenant = ?)))", from, into, from, from)
 }

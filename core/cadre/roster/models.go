@@ -127,11 +127,15 @@ func (r *planningRow) planning() cadre.Planning {
 		Note: r.Note, CreatedAt: r.CreatedAt}
 }
 
+// transferRow is one side of a transfer: the source keeps an "out" row, the
+// target an "in" row with the same id; both change together.
 type transferRow struct {
 	bun.BaseModel `bun:"table:cadre_transfers,alias:t"`
 
 	TenantID    string     `bun:"tenant_id,pk"`
 	ID          string     `bun:"id,pk"`
+	Side        string     `bun:"side"`
+	FromTenant  string     `bun:"from_tenant"`
 	ToTenant    string     `bun:"to_tenant"`
 	FromCadreID string     `bun:"from_cadre_id"`
 	ToCadreID   string     `bun:"to_cadre_id"`
@@ -146,8 +150,22 @@ type transferRow struct {
 	DecidedAt   *time.Time `bun:"decided_at"`
 }
 
+// Sides of a transfer row.
+const (
+	sideOut = "out"
+	sideIn  = "in"
+)
+
 func (r *transferRow) transfer() cadre.Transfer {
-	return cadre.Transfer{ID: r.ID, FromTenant: r.TenantID, FromCadreID: r.FromCadreID, ToTenant: r.ToTenant,
+	return cadre.Transfer{ID: r.ID, FromTenant: r.FromTenant, FromCadreID: r.FromCadreID, ToTenant: r.ToTenant,
 		ToCadreID: r.ToCadreID, ToUnitID: r.ToUnitID, CadreName: r.CadreName, Status: r.Status, On: r.On,
 		Note: r.Note, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt}
+}
+
+// counterpart is the tenant holding the other side's row.
+func (r *transferRow) counterpart() string {
+	if r.Side == sideOut {
+		return r.ToTenant
+	}
+	return r.FromTenant
 }

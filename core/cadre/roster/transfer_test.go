@@ -159,6 +159,15 @@ func TestMerge(t *testing.T) {
 		if _, err := s.CreateCadre(ctx, "p01", dup); err != nil {
 			t.Fatal(err)
 		}
+		// A pending transfer to a third tenant is cancelled by the merge.
+		leaving, err := s.CreateCadre(ctx, "p72", cadretest.Input("Hồ Văn Đi", old.Commune2.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tf, err := s.ProposeTransfer(ctx, "p72", leaving.ID, roster.TransferInput{ToTenant: "p02", On: cadre.NewDate(2025, 6, 1)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		on := time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
 		merge := func(from, into string, dry bool) (tenants.MergeResult, error) {
 			return reg.Merge(ctx, tenants.MergeRequest{From: from, Into: into, On: on, DryRun: dry}, []tenants.MergeStep{roster.MergeStep{}})
@@ -167,7 +176,7 @@ func TestMerge(t *testing.T) {
 		if err != nil || plan.Moved() == 0 {
 			t.Fatalf("dry run = %+v, %v", plan, err)
 		}
-		if cs, _, _ := s.ListCadres(ctx, "p72", roster.Filter{}); len(cs) != 2 {
+		if cs, _, _ := s.ListCadres(ctx, "p72", roster.Filter{}); len(cs) != 3 {
 			t.Fatal("a dry run moved cadres")
 		}
 		res, err := merge("p72", "p80", false)
@@ -189,6 +198,16 @@ func TestMerge(t *testing.T) {
 		}
 		if ps, err := s.Positions(ctx, "p80", ca.ID); err != nil || len(ps) != 1 {
 			t.Errorf("moved positions = %+v, %v", ps, err)
+		}
+		if got, _ := s.GetTransfer(ctx, "p72", tf.ID); got.Status != cadre.TransferCancelled {
+			t.Errorf("pending transfer of the merged tenant = %+v", got)
+		}
+		// The other side settles itself when next acted on.
+		dst := cadretest.Units(t, s, "p02")
+		_, err = s.AcceptTransfer(ctx, "p02", tf.ID, roster.AcceptInput{UnitID: dst.Commune.ID})
+		wantCode(t, err, core.ECONFLICT)
+		if got, _ := s.GetTransfer(ctx, "p02", tf.ID); got.Status != cadre.TransferCancelled {
+			t.Errorf("the other side after the merge = %+v", got)
 		}
 		u, err := s.GetUnit(ctx, "p80", old.Commune.ID)
 		if err != nil || u.Code != "p72.X01" {

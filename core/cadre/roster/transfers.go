@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/uptrace/bun"
 
@@ -47,7 +48,7 @@ func (s *Service) ProposeTransfer(ctx context.Context, tenant, cadreID string, i
 		return cadre.Transfer{}, err
 	}
 	var row transferRow
-	err := s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.ConsolidationTx(ctx, []string{tenant, in.ToTenant}, func(ctx context.Context, tx bun.Tx) error {
 		c, err := s.loadCadre(ctx, tx, tenant, cadreID)
 		if err != nil {
 			return err
@@ -55,10 +56,12 @@ func (s *Service) ProposeTransfer(ctx context.Context, tenant, cadreID string, i
 		if c.Status != cadre.Active {
 			return errNotActive
 		}
-		row = transferRow{TenantID: tenant, ID: sqldb.NewID(), ToTenant: in.ToTenant, FromCadreID: cadreID,
-			CadreName: c.FullName, Status: cadre.TransferPending, On: in.On, Note: in.Note,
+		row = transferRow{TenantID: tenant, ID: sqldb.NewID(), Side: sideOut, FromTenant: tenant, ToTenant: in.ToTenant,
+			FromCadreID: cadreID, CadreName: c.FullName, Status: cadre.TransferPending, On: in.On, Note: in.Note,
 			CreatedBy: actor(ctx), CreatedAt: s.now()}
-		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+		mirror := row
+		mirror.TenantID, mirror.Side = in.ToTenant, sideIn
+		if _, err := tx.NewInsert().Model(&[]transferRow{row, mirror}).Exec(ctx); err != nil {
 			if sqldb.IsUniqueViolation(err) {
 				return core.Errorf(core.ECONFLICT, "Cán bộ đang có một đề nghị chuyển công tác chờ xử lý.")
 			}
@@ -85,14 +88,10 @@ func (s *Service) ListTransfers(ctx context.Context, tenant string, f TransferFi
 	var rows []transferRow
 	var total int
 	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, db bun.IDB) error {
-		q := db.NewSelect().Model(&rows)
+		q := db.NewSelect().Model(&rows).Where("t.tenant_id = ?", tenant)
 		switch f.Direction {
-		case "in":
-			q = q.Where("t.to_tenant = ?", tenant)
-		case "out":
-			q = q.Where("t.tenant_id = ?", tenant)
-		default:
-			q = q.Where("(t.tenant_id = ? OR t.to_tenant = ?)", tenant, tenant)
+		case sideIn, sideOut:
+			q = q.Where("t.side = ?", f.Direction)
 		}
 		if f.Status != "" {
 			q = q.Where("t.status = ?", f.Status)
@@ -122,63 +121,119 @@ func (s *Service) ListTransfers(ctx context.Context, tenant string, f TransferFi
 
 // GetTransfer returns a transfer the tenant is a side of.
 func (s *Service) GetTransfer(ctx context.Context, tenant, id string) (cadre.Transfer, error) {
-	var row transferRow
-	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, db bun.IDB) error {
-		return db.NewSelect().Model(&row).Where("t.id = ? AND (t.tenant_id = ? OR t.to_tenant = ?)", id, tenant, tenant).Scan(ctx)
-	})
+	row, err := s.transferSide(ctx, tenant, id)
 	if err != nil {
-		return cadre.Transfer{}, notFound(err, errTransferNotFound, "read transfer")
+		return cadre.Transfer{}, err
 	}
 	return row.transfer(), nil
 }
 
-// loadPending locks a pending transfer seen from side ("from" or "to").
-func (s *Service) loadPending(ctx context.Context, tx bun.IDB, tenant, id, side string) (*transferRow, error) {
+func (s *Service) transferSide(ctx context.Context, tenant, id string) (*transferRow, error) {
 	row := new(transferRow)
-	col := "t.tenant_id"
-	if side == "to" {
-		col = "t.to_tenant"
-	}
-	q := tx.NewSelect().Model(row).Where("t.id = ? AND "+col+" = ?", id, tenant)
-	if err := s.forUpdate(q).Scan(ctx); err != nil {
+	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, db bun.IDB) error {
+		return db.NewSelect().Model(row).Where("t.tenant_id = ? AND t.id = ?", tenant, id).Scan(ctx)
+	})
+	if err != nil {
 		return nil, notFound(err, errTransferNotFound, "read transfer")
-	}
-	if row.Status != cadre.TransferPending {
-		return nil, core.Errorf(core.ECONFLICT, "Đề nghị chuyển công tác đã được xử lý (%s).", row.Status)
 	}
 	return row, nil
 }
 
+// errSettled reports a transfer already settled on the other side (or, after
+// a tenant merge, gone from it): this side has just been brought in step.
+var errSettled = core.Errorf(core.ECONFLICT, "Đề nghị chuyển công tác đã được xử lý hoặc đã bị hủy ở đơn vị bên kia.")
+
+// lockPair locks both rows of a pending transfer, seen from tenant on side.
+// If the other side is missing or no longer pending, this side takes its
+// status (cancelled when missing) and settled is true: the caller commits
+// that and reports errSettled.
+func (s *Service) lockPair(ctx context.Context, tx bun.IDB, tenant, id, side string) (own, other *transferRow, settled bool, err error) {
+	load := func(t string) (*transferRow, error) {
+		r := new(transferRow)
+		q := tx.NewSelect().Model(r).Where("t.tenant_id = ? AND t.id = ?", t, id)
+		return r, s.forUpdate(q).Scan(ctx)
+	}
+	own, err = load(tenant)
+	if err != nil || own.Side != side {
+		return nil, nil, false, notFound(orNoRows(err), errTransferNotFound, "read transfer")
+	}
+	if own.Status != cadre.TransferPending {
+		return nil, nil, false, core.Errorf(core.ECONFLICT, "Đề nghị chuyển công tác đã được xử lý (%s).", own.Status)
+	}
+	other, err = load(own.counterpart())
+	if err != nil && notFound(err, errTransferNotFound, "") != errTransferNotFound {
+		return nil, nil, false, core.Internal(err, "read transfer")
+	}
+	if err != nil || other.Status != cadre.TransferPending {
+		own.Status = cadre.TransferCancelled
+		if err == nil {
+			own.Status, own.ToCadreID, own.DecidedBy, own.DecidedAt = other.Status, other.ToCadreID, other.DecidedBy, other.DecidedAt
+		}
+		if _, err := tx.NewUpdate().Model(own).Column("status", "to_cadre_id", "decided_by", "decided_at").WherePK().Exec(ctx); err != nil {
+			return nil, nil, false, core.Internal(err, "settle transfer")
+		}
+		return own, nil, true, nil
+	}
+	return own, other, false, nil
+}
+
+// orNoRows keeps err, or gives sql.ErrNoRows for a row of the wrong side.
+func orNoRows(err error) error {
+	if err == nil {
+		return sql.ErrNoRows
+	}
+	return err
+}
+
+// saveBoth writes the decision columns of both sides.
+func saveBoth(ctx context.Context, tx bun.IDB, rows ...*transferRow) error {
+	for _, r := range rows {
+		if _, err := tx.NewUpdate().Model(r).Column("status", "note", "to_cadre_id", "to_unit_id", "decided_by", "decided_at").
+			WherePK().Exec(ctx); err != nil {
+			return core.Internal(err, "update transfer")
+		}
+	}
+	return nil
+}
+
 // decide closes a pending transfer without moving anything.
 func (s *Service) decide(ctx context.Context, tenant, id, side, status, note string) (cadre.Transfer, error) {
+	pre, err := s.transferSide(ctx, tenant, id)
+	if err != nil {
+		return cadre.Transfer{}, err
+	}
 	var out cadre.Transfer
-	err := s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		row, err := s.loadPending(ctx, tx, tenant, id, side)
-		if err != nil {
+	settled := false
+	err = s.db.ConsolidationTx(ctx, []string{tenant, pre.counterpart()}, func(ctx context.Context, tx bun.Tx) error {
+		own, other, done, err := s.lockPair(ctx, tx, tenant, id, side)
+		if err != nil || done {
+			settled = done
 			return err
 		}
 		now := s.now()
-		row.Status, row.DecidedBy, row.DecidedAt = status, actor(ctx), &now
-		if note = vntext.Clean(note); note != "" {
-			row.Note = note
+		for _, r := range []*transferRow{own, other} {
+			r.Status, r.DecidedBy, r.DecidedAt = status, actor(ctx), &now
+			if n := vntext.Clean(note); n != "" {
+				r.Note = n
+			}
 		}
-		if _, err := tx.NewUpdate().Model(row).Column("status", "decided_by", "decided_at", "note").WherePK().Exec(ctx); err != nil {
-			return core.Internal(err, "update transfer")
-		}
-		out = row.transfer()
-		return nil
+		out = own.transfer()
+		return saveBoth(ctx, tx, own, other)
 	})
+	if err == nil && settled {
+		err = errSettled
+	}
 	return out, err
 }
 
 // RejectTransfer is the target tenant declining an incoming cadre.
 func (s *Service) RejectTransfer(ctx context.Context, tenant, id, note string) (cadre.Transfer, error) {
-	return s.decide(ctx, tenant, id, "to", cadre.TransferRejected, note)
+	return s.decide(ctx, tenant, id, sideIn, cadre.TransferRejected, note)
 }
 
 // CancelTransfer is the source tenant withdrawing its proposal.
 func (s *Service) CancelTransfer(ctx context.Context, tenant, id string) (cadre.Transfer, error) {
-	return s.decide(ctx, tenant, id, "from", cadre.TransferCancelled, "")
+	return s.decide(ctx, tenant, id, sideOut, cadre.TransferCancelled, "")
 }
 
 // AcceptInput places an incoming cadre in one of the target's units.
@@ -199,82 +254,97 @@ func (s *Service) AcceptTransfer(ctx context.Context, tenant, id string, in Acce
 			return cadre.Transfer{}, core.Invalid("Chức danh không hợp lệ.", core.FieldError{Field: "title", Message: "không có trong danh mục chức danh"})
 		}
 	}
-	var t *transferRow
 	// The source tenant is read from the transfer first: the transaction
 	// must be scoped to both tenants from its start.
-	pre, err := s.GetTransfer(ctx, tenant, id)
+	pre, err := s.transferSide(ctx, tenant, id)
 	if err != nil {
 		return cadre.Transfer{}, err
 	}
-	if pre.ToTenant != tenant {
-		return cadre.Transfer{}, errTransferNotFound
-	}
 	from := pre.FromTenant
+	var out cadre.Transfer
+	settled := false
 	err = s.db.ConsolidationTx(ctx, []string{from, tenant}, func(ctx context.Context, tx bun.Tx) error {
-		if t, err = s.loadPending(ctx, tx, tenant, id, "to"); err != nil {
+		own, other, done, err := s.lockPair(ctx, tx, tenant, id, sideIn)
+		if err != nil || done {
+			settled = done
 			return err
 		}
 		if err := s.checkUnitOpen(ctx, tx, tenant, in.UnitID); err != nil {
 			return err
 		}
-		src, err := s.loadCadre(ctx, tx, from, t.FromCadreID)
-		if err != nil {
-			return err
-		}
-		if src.Status != cadre.Active {
-			return errNotActive
-		}
-		sens, err := s.open(src)
+		dstID, err := s.moveCadre(ctx, tx, own, in)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		dst := *src
-		dst.TenantID, dst.ID, dst.UnitID, dst.Title = tenant, sqldb.NewID(), in.UnitID, in.Title
-		dst.PrevTenant, dst.PrevID, dst.TransferredTo = from, src.ID, ""
-		dst.CCCDEnc = s.seal.Seal(fieldCCCD, dst.ID, sens.CCCD)
-		dst.EthnicityEnc = s.seal.Seal(fieldEthnicity, dst.ID, sens.Ethnicity)
-		dst.ReligionEnc = s.seal.Seal(fieldReligion, dst.ID, sens.Religion)
-		dst.CreatedAt, dst.UpdatedAt = now, now
-		if err := insertCadre(ctx, tx, &dst); err != nil {
+		for _, r := range []*transferRow{own, other} {
+			r.Status, r.ToCadreID, r.ToUnitID, r.DecidedBy, r.DecidedAt = cadre.TransferAccepted, dstID, in.UnitID, actor(ctx), &now
+		}
+		if err := saveBoth(ctx, tx, own, other); err != nil {
 			return err
 		}
-		if err := s.copyPositions(ctx, tx, from, src.ID, dst.ID, tenant, t.On); err != nil {
+		detail := map[string]any{"transfer": id, "from": from, "to": tenant}
+		if err := s.record(ctx, tx, AuditEvent{Tenant: from, Action: "cadre.transfer_out", Object: "cadre", ObjectID: own.FromCadreID, Detail: detail}); err != nil {
 			return err
 		}
-		if err := s.closePositions(ctx, tx, from, src.ID, t.On); err != nil {
-			return err
-		}
-		for _, p := range []*positionRow{
-			{TenantID: from, CadreID: src.ID, Kind: cadre.TransferOut, StartedOn: t.On, EndedOn: t.On, Note: "Chuyển đến " + tenant},
-			{TenantID: tenant, CadreID: dst.ID, Kind: cadre.TransferIn, UnitID: dst.UnitID, Title: dst.Title, StartedOn: t.On, Note: "Chuyển từ " + from},
-		} {
-			if err := s.insertPosition(ctx, tx, p); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.NewUpdate().Model((*planningRow)(nil)).Set("until_on = ?", t.On).
-			Where("tenant_id = ? AND cadre_id = ? AND until_on IS NULL", from, src.ID).Exec(ctx); err != nil {
-			return core.Internal(err, "end planning")
-		}
-		src.Status, src.TransferredTo, src.LeftOn, src.UpdatedAt = cadre.TransferredOut, tenant, t.On, now
-		if _, err := tx.NewUpdate().Model(src).Column("status", "transferred_to", "left_on", "updated_at").WherePK().Exec(ctx); err != nil {
-			return core.Internal(err, "mark cadre transferred")
-		}
-		t.Status, t.ToCadreID, t.ToUnitID, t.DecidedBy, t.DecidedAt = cadre.TransferAccepted, dst.ID, dst.UnitID, actor(ctx), &now
-		if _, err := tx.NewUpdate().Model(t).Column("status", "to_cadre_id", "to_unit_id", "decided_by", "decided_at").WherePK().Exec(ctx); err != nil {
-			return core.Internal(err, "accept transfer")
-		}
-		detail := map[string]any{"transfer": t.ID, "from": from, "to": tenant}
-		if err := s.record(ctx, tx, AuditEvent{Tenant: from, Action: "cadre.transfer_out", Object: "cadre", ObjectID: src.ID, Detail: detail}); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, AuditEvent{Tenant: tenant, Action: "cadre.transfer_in", Object: "cadre", ObjectID: dst.ID, Detail: detail})
+		out = own.transfer()
+		return s.record(ctx, tx, AuditEvent{Tenant: tenant, Action: "cadre.transfer_in", Object: "cadre", ObjectID: dstID, Detail: detail})
 	})
-	if err != nil {
-		return cadre.Transfer{}, err
+	if err == nil && settled {
+		err = errSettled
 	}
-	return t.transfer(), nil
+	return out, err
+}
+
+// moveCadre makes the target's record and retires the source's; it returns
+// the new record's id.
+func (s *Service) moveCadre(ctx context.Context, tx bun.IDB, t *transferRow, in AcceptInput) (string, error) {
+	from, to := t.FromTenant, t.ToTenant
+	src, err := s.loadCadre(ctx, tx, from, t.FromCadreID)
+	if err != nil {
+		return "", err
+	}
+	if src.Status != cadre.Active {
+		return "", errNotActive
+	}
+	sens, err := s.open(src)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	dst := *src
+	dst.TenantID, dst.ID, dst.UnitID, dst.Title = to, sqldb.NewID(), in.UnitID, in.Title
+	dst.PrevTenant, dst.PrevID, dst.TransferredTo = from, src.ID, ""
+	dst.CCCDEnc = s.seal.Seal(fieldCCCD, dst.ID, sens.CCCD)
+	dst.EthnicityEnc = s.seal.Seal(fieldEthnicity, dst.ID, sens.Ethnicity)
+	dst.ReligionEnc = s.seal.Seal(fieldReligion, dst.ID, sens.Religion)
+	dst.CreatedAt, dst.UpdatedAt = now, now
+	if err := insertCadre(ctx, tx, &dst); err != nil {
+		return "", err
+	}
+	if err := s.copyPositions(ctx, tx, from, src.ID, dst.ID, to, t.On); err != nil {
+		return "", err
+	}
+	if err := s.closePositions(ctx, tx, from, src.ID, t.On); err != nil {
+		return "", err
+	}
+	for _, p := range []*positionRow{
+		{TenantID: from, CadreID: src.ID, Kind: cadre.TransferOut, StartedOn: t.On, EndedOn: t.On, Note: "Chuyển đến " + to},
+		{TenantID: to, CadreID: dst.ID, Kind: cadre.TransferIn, UnitID: dst.UnitID, Title: dst.Title, StartedOn: t.On, Note: "Chuyển từ " + from},
+	} {
+		if err := s.insertPosition(ctx, tx, p); err != nil {
+			return "", err
+		}
+	}
+	if _, err := tx.NewUpdate().Model((*planningRow)(nil)).Set("until_on = ?", t.On).
+		Where("tenant_id = ? AND cadre_id = ? AND until_on IS NULL", from, src.ID).Exec(ctx); err != nil {
+		return "", core.Internal(err, "end planning")
+	}
+	src.Status, src.TransferredTo, src.LeftOn, src.UpdatedAt = cadre.TransferredOut, to, t.On, now
+	if _, err := tx.NewUpdate().Model(src).Column("status", "transferred_to", "left_on", "updated_at").WherePK().Exec(ctx); err != nil {
+		return "", core.Internal(err, "mark cadre transferred")
+	}
+	return dst.ID, nil
 }
 
 // copyPositions copies the source history into the target tenant. Units of
