@@ -17,13 +17,7 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupAuthz(ctx); err != nil {
 		return err
 	}
-	if err := a.setupWorkflows(ctx); err != nil {
-		return err
-	}
 	if err := a.setupPlans(ctx); err != nil {
-		return err
-	}
-	if err := a.setupRoster(ctx); err != nil {
 		return err
 	}
 	if err := a.setupUI(ctx); err != nil {
@@ -51,6 +45,5 @@ func (a *App) seedSteps() []seedStep {
 		{Name: "tenants", Run: seedTenants},
 		{Name: "programs", Run: seedPrograms},
 		{Name: "demo-users", Run: seedDemoUsers},
-		{Name: "roster", Run: seedRoster},
 	}
 }
