@@ -1,0 +1,50 @@
+package synth_test
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+	"testing"
+
+	"doanbd/core/cadre/cadretest"
+	"doanbd/core/synth"
+	"doanbd/core/testenv"
+)
+
+func cadretestMain(m *testing.M) { testenv.Main(m) }
+
+func jsonOf(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// BenchmarkSeed writes SYNTH_CADRES cadres (default 500,000) on SQLite and
+// PostgreSQL and reports cadres/s.
+func BenchmarkSeed(b *testing.B) {
+	n := 500_000
+	if v, err := strconv.Atoi(os.Getenv("SYNTH_CADRES")); err == nil {
+		n = v
+	}
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				var db cadretest.DB
+				if dialect == "sqlite" {
+					db = sqliteAt(b, b.TempDir())
+				} else {
+					db = cadretest.Postgres(b)
+				}
+				p := prepare(b, db)
+				p.deps.Progress = os.Stderr
+				b.StartTimer()
+				res, err := synth.Seed(cadretest.Ctx(b), p.deps, synth.Options{Cadres: n})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(res.CadresPerSecond(), "cadres/s")
+				b.Logf("%s: %s in %s", dialect, res.Counts, res.Elapsed)
+			}
+		})
+	}
+}
