@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/uptrace/bun"
 
+	"doanbd/core"
 	"doanbd/core/budget"
 	"doanbd/core/web"
 )
@@ -100,8 +101,10 @@ func (s *Service) Lines(ctx context.Context, tenant, id string) ([]budget.Line, 
 			return err
 		}
 		var err error
-		ls, err = budget.PlanLines(ctx, q, tenant, id)
-		return err
+		if ls, err = budget.PlanLines(ctx, q, tenant, id); err != nil {
+			return core.Internal(err, "list plan lines")
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
