@@ -62,4 +62,9 @@ var isolationMatrix = map[string]isolationRow{
 	"GET /api/v1/t/:tenant/roles":    {},
 	"POST /api/v1/t/:tenant/roles":   {Body: `{"user_id":"{learner}","role":"tenant_admin"}`},
 	"DELETE /api/v1/t/:tenant/roles": {Body: `{"user_id":"{learner}","role":"learner"}`},
+
+	// Plugins: per-tenant enablement and settings; the object is a tenant's choice about a plugin.
+	"GET /api/v1/t/:tenant/plugins":       {},
+	"GET /api/v1/t/:tenant/plugins/:name": {ObjectParam: "name", Object: isoPlugin},
+	"PUT /api/v1/t/:tenant/plugins/:name": {ObjectParam: "name", Object: isoPlugin, Body: `{"enabled":false,"settings":{}}`},
 }

@@ -17,6 +17,9 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupAuthz(ctx); err != nil {
 		return err
 	}
+	if err := a.setupPlugins(ctx); err != nil {
+		return err
+	}
 	if err := a.setupPlans(ctx); err != nil {
 		return err
 	}
@@ -45,5 +48,6 @@ func (a *App) seedSteps() []seedStep {
 		{Name: "tenants", Run: seedTenants},
 		{Name: "programs", Run: seedPrograms},
 		{Name: "demo-users", Run: seedDemoUsers},
+		{Name: "plugins", Run: seedPlugins},
 	}
 }

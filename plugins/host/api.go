@@ -33,6 +33,7 @@ type PluginView struct {
 	Version      string            `json:"version"`
 	Capabilities []string          `json:"capabilities"`
 	Status       string            `json:"status"` // ok, failed or disabled (for this tenant)
+	Installed    bool              `json:"installed"`
 	Enabled      bool              `json:"enabled"`
 	Settings     map[string]string `json:"settings"`
 	UpdatedAt    *time.Time        `json:"updated_at,omitempty"`
@@ -71,17 +72,35 @@ func (a *API) views(ctx context.Context, tenant string) ([]PluginView, error) {
 		chosen[tp.Plugin] = tp
 	}
 	var out []PluginView
-	for _, in := range a.Host.Plugins() {
-		v := PluginView{Name: in.Name, Version: in.Version, Capabilities: in.Capabilities, Status: in.Status, Settings: map[string]string{}}
-		if tp, ok := chosen[in.Name]; ok {
+	seen := map[string]bool{}
+	choose := func(v *PluginView) {
+		if tp, ok := chosen[v.Name]; ok {
 			v.Enabled, v.Settings, v.UpdatedBy = tp.Enabled, tp.Settings, tp.UpdatedBy
 			at := tp.UpdatedAt
 			v.UpdatedAt = &at
 		}
-		if !v.Enabled && v.Status == StatusOK {
+		if !v.Enabled && v.Status == StatusOK || !v.Installed && !v.Enabled {
 			v.Status = StatusDisabled
 		}
+	}
+	for _, in := range a.Host.Plugins() {
+		if seen[in.Name] {
+			continue // a duplicate directory: the usable one came first
+		}
+		seen[in.Name] = true
+		v := PluginView{Name: in.Name, Version: in.Version, Capabilities: in.Capabilities, Status: in.Status,
+			Installed: true, Settings: map[string]string{}}
+		choose(&v)
 		out = append(out, v)
+	}
+	// Plugins the tenant chose that are no longer installed stay visible,
+	// so an administrator sees why a check fails and can turn them off.
+	for _, tp := range tps {
+		if !seen[tp.Plugin] {
+			v := PluginView{Name: tp.Plugin, Capabilities: tp.Capabilities, Status: StatusFailed, Settings: map[string]string{}}
+			choose(&v)
+			out = append(out, v)
+		}
 	}
 	return out, nil
 }
@@ -106,7 +125,9 @@ func (a *API) one(ctx context.Context, tenant, name string) (PluginView, error) 
 			return v, nil
 		}
 	}
-	return PluginView{}, core.Errorf(core.ENOTFOUND, "Không tìm thấy plugin «%s».", truncate(name, 60))
+	// The same answer for every unknown name: whether another tenant chose
+	// a plugin must not show.
+	return PluginView{}, core.Errorf(core.ENOTFOUND, "Không tìm thấy plugin.")
 }
 
 // get: GET /api/v1/t/{tenant}/plugins/{name}
@@ -132,6 +153,10 @@ func (a *API) put(c *gin.Context) error {
 	}
 	if err := in.validate(); err != nil {
 		return err
+	}
+	if !cur.Installed && *in.Enabled {
+		return core.Invalid(fmt.Sprintf("Plugin «%s» chưa được cài đặt trên máy chủ nên không bật được.", name),
+			core.FieldError{Field: "enabled", Message: "chỉ có thể tắt plugin chưa được cài đặt"})
 	}
 	p, _ := core.PrincipalFrom(ctx)
 	if err := a.Store.Put(ctx, tenant, TenantPlugin{Plugin: name, Enabled: *in.Enabled, Settings: in.Settings,

@@ -59,22 +59,30 @@ func TestAPI(t *testing.T) {
 			s.Handler().ServeHTTP(rec, req)
 			return rec.Code, rec.Body.String()
 		}
+		// A plugin p79 enabled that has since been uninstalled.
+		must(t, st.Put(ctxT(t), "p79", TenantPlugin{Plugin: "retired", Enabled: true, Capabilities: []string{"PlanRules"}}))
 		cases := []struct {
 			name, method, path, body, role string
 			status                         int
 			contains                       []string
 		}{
 			{"list", "GET", "/api/v1/t/p79/plugins", "", "", 200,
-				[]string{`"name":"bca-rules"`, `"name":"costnorms"`, `"name":"localprograms"`, `"status":"disabled"`, `"total":3`}},
+				[]string{`"name":"bca-rules"`, `"name":"costnorms"`, `"name":"localprograms"`, `"status":"disabled"`, `"name":"retired"`, `"total":4`}},
 			{"enable", "PUT", "/api/v1/t/p79/plugins/localprograms", `{"enabled":true,"settings":{"file":"examples/p79.yaml"}}`, "", 200,
 				[]string{`"enabled":true`, `"status":"ok"`, `"file":"examples/p79.yaml"`, `"updated_by":"u1"`}},
 			{"get", "GET", "/api/v1/t/p79/plugins/localprograms", "", "viewer", 200, []string{`"enabled":true`, `"capabilities":["ProgramCatalog"]`}},
 			{"other tenant unaffected", "GET", "/api/v1/t/p01/plugins/localprograms", "", "", 200, []string{`"enabled":false`, `"status":"disabled"`}},
 			{"viewer may not manage", "PUT", "/api/v1/t/p79/plugins/localprograms", `{"enabled":false}`, "viewer", 403, nil},
-			{"unknown plugin", "PUT", "/api/v1/t/p79/plugins/nope", `{"enabled":true}`, "", 404, []string{"Không tìm thấy plugin «nope»"}},
+			{"unknown plugin", "PUT", "/api/v1/t/p79/plugins/nope", `{"enabled":true}`, "", 404, []string{"Không tìm thấy plugin."}},
 			{"enabled required", "PUT", "/api/v1/t/p79/plugins/costnorms", `{"settings":{}}`, "", 422, []string{`"field":"enabled"`}},
 			{"bad setting name", "PUT", "/api/v1/t/p79/plugins/costnorms", `{"enabled":true,"settings":{"Bad Key":"x"}}`, "", 422, []string{`"field":"settings.Bad Key"`}},
 			{"not json", "PUT", "/api/v1/t/p79/plugins/costnorms", `enabled=1`, "", 422, []string{`"field":"body"`}},
+			{"uninstalled but chosen", "GET", "/api/v1/t/p79/plugins/retired", "", "", 200,
+				[]string{`"installed":false`, `"status":"failed"`, `"enabled":true`, `"capabilities":["PlanRules"]`}},
+			{"uninstalled: another tenant's choice is not found", "GET", "/api/v1/t/p01/plugins/retired", "", "", 404, nil},
+			{"uninstalled cannot be enabled", "PUT", "/api/v1/t/p79/plugins/retired", `{"enabled":true}`, "", 422, []string{"chưa được cài đặt"}},
+			{"uninstalled can be turned off", "PUT", "/api/v1/t/p79/plugins/retired", `{"enabled":false}`, "", 200,
+				[]string{`"installed":false`, `"status":"disabled"`}},
 		}
 		for _, c := range cases {
 			status, body := do(c.method, c.path, c.body, c.role)
@@ -97,7 +105,7 @@ func TestAPI(t *testing.T) {
 		_, body := do("GET", "/api/v1/t/p79/plugins", "", "")
 		must(t, json.Unmarshal([]byte(body), &list))
 		for _, v := range list.Items {
-			if want := v.Name == "localprograms"; v.Enabled != want {
+			if want := v.Name == "localprograms"; v.Enabled != want && v.Name != "retired" {
 				t.Errorf("%s enabled = %v", v.Name, v.Enabled)
 			}
 		}

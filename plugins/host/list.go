@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -58,6 +59,21 @@ func List(ctx context.Context, h *Host, st UsageStore, probe bool) ([]Row, error
 			r.Status = StatusDisabled
 		}
 		rows = append(rows, r)
+	}
+	// Plugins tenants enabled that are not installed here.
+	installed := map[string]bool{}
+	for _, r := range rows {
+		installed[r.Name] = true
+	}
+	var missing []string
+	for name := range usage {
+		if !installed[name] {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	for _, name := range missing {
+		rows = append(rows, Row{Name: name, Status: StatusFailed, Reason: "not installed, but enabled by tenants", Tenants: usage[name]})
 	}
 	return rows, nil
 }
