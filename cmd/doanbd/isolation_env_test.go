@@ -57,6 +57,7 @@ func newIsoEnv(t *testing.T, dialect string) *isoEnv {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.LogLevel = "error"
+	cfg.EncryptionKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // test key: 32 bytes, base64
 	e := &isoEnv{t: t, dialect: dialect}
 	if dialect == sqldb.Postgres {
 		pg := testenv.Postgres(t)

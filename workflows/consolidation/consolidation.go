@@ -91,8 +91,23 @@ func (s *Service) load(ctx context.Context, q bun.IDB, tenant, id string) (*Esti
 	return &e, nil
 }
 
-// Get returns the estimate of a year with its detail.
+// Get returns the estimate of a year with its detail. For the central office
+// it is the stored national estimate; for any other tenant, its own share,
+// compiled live from its own approved plans (no workflow runs on it).
 func (s *Service) Get(ctx context.Context, tenant, id string) (*Estimate, error) {
+	if tenant != core.CentralTenant {
+		year, err := yearOf(id)
+		if err != nil {
+			return nil, err
+		}
+		c, err := s.d.Plans.Consolidate(ctx, plan.ConsolidationQuery{Year: year, Tenants: []string{tenant}})
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now().UTC()
+		return &Estimate{TenantID: tenant, ID: id, Year: year, Status: "live", Total: c.Total, Plans: len(c.Plans),
+			ComputedAt: &now, CreatedAt: now, UpdatedAt: now, Detail: c}, nil
+	}
 	var e *Estimate
 	err := s.d.DB.ReadTenant(ctx, tenant, func(ctx context.Context, q bun.IDB) error {
 		var err error

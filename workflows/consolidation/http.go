@@ -19,7 +19,7 @@ func (s *Service) Register(srv *web.Server) {
 	tags := []string{"Dự toán toàn quốc"}
 	srv.TenantAPI(http.MethodGet, "/budget-estimates/:id", "budget", "read", s.get)
 	srv.Document(http.MethodGet, "/api/v1/t/:tenant/budget-estimates/:id", web.Doc{Tags: tags, Response: Estimate{},
-		Summary: "Dự toán kinh phí toàn quốc của một năm (:id là năm), theo đơn vị, nhóm chương trình và nguồn kinh phí."})
+		Summary: "Dự toán kinh phí của một năm (:id là năm): với Trung ương Đoàn là dự toán toàn quốc đã tổng hợp; với đơn vị khác là phần của đơn vị, tính từ các kế hoạch đã phê duyệt."})
 	srv.TenantAPI(http.MethodPost, "/budget-estimates/:id/recompute", "budget", "consolidate", s.recompute)
 	srv.Document(http.MethodPost, "/api/v1/t/:tenant/budget-estimates/:id/recompute", web.Doc{Tags: tags, Response: Estimate{},
 		Summary: "Tổng hợp lại dự toán năm từ các kế hoạch đã phê duyệt (nguồn ngân sách trung ương)."})
