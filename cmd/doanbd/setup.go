@@ -23,6 +23,9 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupPlans(ctx); err != nil {
 		return err
 	}
+	if err := a.setupRoster(ctx); err != nil {
+		return err
+	}
 	if err := a.setupUI(ctx); err != nil {
 		return err
 	}
@@ -49,5 +52,6 @@ func (a *App) seedSteps() []seedStep {
 		{Name: "programs", Run: seedPrograms},
 		{Name: "demo-users", Run: seedDemoUsers},
 		{Name: "plugins", Run: seedPlugins},
+		{Name: "roster", Run: seedRoster},
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"doanbd/configs"
 	"doanbd/core/audit"
+	"doanbd/core/cadre/roster"
 	"doanbd/core/plan"
 	"doanbd/tenants"
 )
@@ -44,5 +45,5 @@ func seedTenants(ctx context.Context, a *App, o SeedOptions) error {
 // its successor, in order. Each domain package that owns live data appends
 // its tenants.MergeStep here.
 func (a *App) mergeSteps() []tenants.MergeStep {
-	return []tenants.MergeStep{plan.MergeStep{}}
+	return []tenants.MergeStep{plan.MergeStep{}, roster.MergeStep{}}
 }
