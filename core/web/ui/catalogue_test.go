@@ -24,7 +24,7 @@ func TestEveryKeyIsInTheCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := newEngine(cat, as, templateFiles)
+	eng, err := newTemplates(cat, as, templateFiles)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,9 @@ func (u *UI) renderError(c *gin.Context, status int, err error) {
 		return
 	}
 	v := u.frame(c, "error.title")
+	// The page must not echo the URL: a refusal for another tenant's id
+	// must read exactly like one for an id that does not exist.
+	v.Path = "/"
 	p := u.cat.For(v.Lang)
 	d := errorData{Code: status}
 	switch {

@@ -20,6 +20,9 @@ type Form struct {
 	Errors map[string]string
 	// Message is a form-wide message (shown above the form).
 	Message string
+	// Details are the service's field messages for fields this form does
+	// not have (a plan's classes when it is submitted): listed under Message.
+	Details []string
 	p       i18n.Printer
 }
 
@@ -83,6 +86,13 @@ func (f *Form) Take(err error, fields map[string]string) bool {
 		name := fe.Field
 		if m, ok := fields[name]; ok {
 			name = m
+		}
+		if _, posted := f.Values[name]; !posted {
+			d := fe.Message
+			if fe.Row > 0 {
+				d = f.p.T("form.row", fe.Row) + d
+			}
+			f.Details = append(f.Details, d)
 		}
 		if _, ok := f.Errors[name]; !ok && name != "" {
 			f.Errors[name] = fe.Message

@@ -16,14 +16,14 @@ import (
 //go:embed templates
 var templateFiles embed.FS
 
-// engine holds every page template, parsed once at boot for each language:
+// templates holds every page template, parsed once at boot for each language:
 // the translation function t is bound to the language at parse time, so
 // rendering needs no per-request template cloning.
-type engine struct {
+type templates struct {
 	pages map[i18n.Lang]map[string]*template.Template
 }
 
-func newEngine(cat *i18n.Catalog, as *assets, fsys fs.FS) (*engine, error) {
+func newTemplates(cat *i18n.Catalog, as *assets, fsys fs.FS) (*templates, error) {
 	layout, err := readDir(fsys, "templates/layout")
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func newEngine(cat *i18n.Catalog, as *assets, fsys fs.FS) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{pages: map[i18n.Lang]map[string]*template.Template{}}
+	e := &templates{pages: map[i18n.Lang]map[string]*template.Template{}}
 	for _, lang := range i18n.Langs {
 		e.pages[lang] = map[string]*template.Template{}
 		base, err := template.New("base").Funcs(funcs(cat.For(lang), as)).Parse(common.String())
@@ -77,7 +77,7 @@ func readDir(fsys fs.FS, dir string) (map[string]string, error) {
 // render executes block ("base" for a whole page, or a fragment defined by
 // the page for htmx) of page in lang into a buffer, so a failing template
 // never sends half a page.
-func (e *engine) render(lang i18n.Lang, page, block string, data any) ([]byte, error) {
+func (e *templates) render(lang i18n.Lang, page, block string, data any) ([]byte, error) {
 	t, ok := e.pages[lang][page]
 	if !ok {
 		return nil, fmt.Errorf("ui: unknown page %q", page)
@@ -99,6 +99,7 @@ func funcs(p i18n.Printer, as *assets) template.FuncMap {
 		"money":    func(v any) string { return i18n.Money(toInt64(v)) },
 		"num":      func(v any) string { return i18n.Int(toInt64(v)) },
 		"dict":     dict,
+		"add1":     func(i int) int { return i + 1 },
 		"contains": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {

@@ -61,9 +61,7 @@ func TestRosterPages(t *testing.T) {
 		t.Run("another tenant's cadre is the same 404 as a missing one", func(t *testing.T) {
 			a := ts.do(http.MethodGet, "/t/p79/cadres/"+foreign.ID, nil, sid)
 			b := ts.do(http.MethodGet, "/t/p79/cadres/khongco", nil, sid)
-			// The pages differ only in the id echoed in the language links.
-			ab := strings.ReplaceAll(a.Body.String(), strings.ToLower(foreign.ID), "ID")
-			bb := strings.ReplaceAll(b.Body.String(), "khongco", "ID")
+			ab, bb := a.Body.String(), b.Body.String()
 			if a.Code != http.StatusNotFound || b.Code != http.StatusNotFound || ab != bb {
 				t.Fatalf("foreign %d, missing %d\n%s\n----\n%s", a.Code, b.Code, ab, bb)
 			}

@@ -59,25 +59,32 @@ type Options struct {
 	Roster Roster
 	// Importer runs roster imports (nil: no import wizard).
 	Importer Importer
-	Log      *slog.Logger
+	// Plans, Programs and Workflows serve the plan pages and the inbox.
+	Plans     Plans
+	Programs  Programs
+	Workflows Workflows
+	Log       *slog.Logger
 	// SecureCookies marks the UI's own cookies (language, flash) Secure.
 	SecureCookies bool
 }
 
 // UI renders the pages.
 type UI struct {
-	auth     Auth
-	roles    RoleReader
-	tenants  TenantDirectory
-	authz    Authorizer
-	log      *slog.Logger
-	secure   bool
-	cat      *i18n.Catalog
-	eng      *engine
-	assets   *assets
-	roster   Roster
-	importer Importer
-	sections []section
+	auth      Auth
+	roles     RoleReader
+	tenants   TenantDirectory
+	authz     Authorizer
+	log       *slog.Logger
+	secure    bool
+	cat       *i18n.Catalog
+	eng       *templates
+	assets    *assets
+	roster    Roster
+	importer  Importer
+	plans     Plans
+	programs  Programs
+	workflows Workflows
+	sections  []section
 	// tileSources fill the home page, one per capability wired in.
 	tileSources []tileSource
 }
@@ -99,12 +106,13 @@ func New(opt Options) (*UI, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := newEngine(cat, as, templateFiles)
+	eng, err := newTemplates(cat, as, templateFiles)
 	if err != nil {
 		return nil, err
 	}
 	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
-		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer}, nil
+		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer,
+		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows}, nil
 }
 
 // Register installs the error pages and the routes of every page group.
@@ -115,6 +123,8 @@ func (u *UI) Register(s *web.Server) {
 	u.registerSession(s)
 	u.registerRoster(s)
 	u.registerImports(s)
+	u.registerPlans(s)
+	u.registerInbox(s)
 }
 
 // html renders a whole page with v.Status.

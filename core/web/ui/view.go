@@ -140,6 +140,9 @@ func (u *UI) nav(c *gin.Context, v *View, p i18n.Printer) []NavItem {
 			continue
 		}
 		href := base + s.path
+		if s.abs {
+			href = s.path
+		}
 		cur := strings.HasPrefix(c.Request.URL.Path, href) && (s.path != "/" || c.Request.URL.Path == base+"/")
 		out = append(out, NavItem{Label: p.T(s.label), Href: href, Current: cur})
 	}
@@ -150,6 +153,7 @@ func (u *UI) nav(c *gin.Context, v *View, p i18n.Printer) []NavItem {
 type section struct {
 	label, path, obj, act string
 	central               bool // only in the central tenant
+	abs                   bool // path is not under the tenant (the inbox)
 }
 
 // localPath accepts only paths on this site, so ?next= cannot send a user

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"doanbd/core/i18n"
+	"doanbd/workflows/engine"
+)
+
+func timeNow() time.Time { return time.Now().UTC() }
+
+// planAction handles POST /t/:tenant/plans/:id/actions: fire a workflow
+// action (submit, approve, return, record the People's Committee decision…)
+// with its comment and fields; a PDF field is uploaded first. Errors come
+// back next to the fields of that action's form.
+func (u *UI) planAction(c *gin.Context) error {
+	v := u.view(c, "plans.title")
+	f, err := newForm(c, u.cat.For(v.Lang))
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	t, id := v.Tenant.ID, c.Param("id")
+	st, err := u.workflows.Status(ctx, *v.User, t, planSubject, id)
+	if err != nil {
+		return err
+	}
+	var act *engine.Action
+	for i := range st.Actions {
+		if st.Actions[i].Action == f.Get("action") {
+			act = &st.Actions[i]
+		}
+	}
+	if act == nil {
+		f.Message = f.p.T("plan.action_gone")
+	} else {
+		in := engine.FireInput{Action: act.Action, Comment: f.Get("comment"), Fields: map[string]string{}}
+		if act.Comment == "required" && in.Comment == "" {
+			f.Fail("comment", "plan.comment_required")
+		}
+		for _, name := range act.Fields {
+			if strings.HasSuffix(name, "_pdf") {
+				fh, ferr := c.FormFile(name)
+				if ferr != nil {
+					f.Fail(name, "plan.pdf_required")
+					continue
+				}
+				data, rerr := readUpload(fh, engine.MaxFileSize)
+				if rerr != nil {
+					f.Fail(name, "import.file_unreadable")
+					continue
+				}
+				file, uerr := u.workflows.Upload(ctx, *v.User, t, fh.Filename, data)
+				if uerr != nil {
+					if !f.Take(uerr, map[string]string{"file": name}) {
+						return uerr
+					}
+					continue
+				}
+				in.Fields[name] = file.ID
+				continue
+			}
+			val := f.Get(name)
+			if val == "" {
+				f.Fail(name, "form.required")
+			} else if strings.HasSuffix(name, "_date") {
+				if _, perr := i18n.ParseDate(val); perr != nil {
+					f.Fail(name, "form.date_invalid")
+				}
+			}
+			in.Fields[name] = val
+		}
+		if f.OK() {
+			_, err := u.workflows.Fire(ctx, *v.User, t, planSubject, id, in)
+			if err == nil {
+				return u.redirect(c, "/t/"+t+"/plans/"+id, "plan.action_done")
+			}
+			if !f.Take(err, nil) {
+				return err
+			}
+		}
+	}
+	d, err := u.planPage(c, v)
+	if err != nil {
+		return err
+	}
+	v.Form, v.Data, v.Status = f, d, http.StatusUnprocessableEntity
+	return u.html(c, "plan", v)
+}
