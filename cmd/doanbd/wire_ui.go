@@ -7,26 +7,28 @@ import (
 	"doanbd/core/web/ui"
 )
 
-// setupUI registers the web pages. It runs after setupAuthz and takes the
-// identity and authorization services from the installed guard, so pages and
-// API share one session store, one policy and one watcher.
+// setupUI registers the web pages. It runs last: the pages call the same
+// service instances as the API — one session store, one policy with its
+// watcher, the roster importer whose jobs the worker runs (it holds the live
+// progress of a commit), and the workflow engine.
 func (a *App) setupUI(_ context.Context) error {
-	g, ok := a.Web.Guard().(*guard)
-	if !ok {
-		return fmt.Errorf("ui: install the guard (setupAuthz) before the pages")
+	if a.identity == nil || a.authz == nil {
+		return fmt.Errorf("ui: set up authorization (setupAuthz) before the pages")
 	}
-	auth, ok := g.auth.(ui.Auth)
-	if !ok {
-		return fmt.Errorf("ui: the guard's authenticator %T cannot log browsers in", g.auth)
-	}
-	roles, ok := g.authz.(ui.RoleReader)
-	if !ok {
-		return fmt.Errorf("ui: the guard's authorizer %T cannot list roles", g.authz)
-	}
-	u, err := ui.New(ui.Options{
-		Auth: auth, Roles: roles, Authz: g.authz, Tenants: a.newTenantStore(),
+	o := ui.Options{
+		Auth: a.identity, Roles: a.authz, Authz: a.authz, Tenants: a.newTenantStore(),
+		Plans: a.PlanService(), Programs: a.ProgramService(),
 		Log: a.Log, SecureCookies: a.Cfg.SecureCookies,
-	})
+	}
+	roster, importer, err := a.RosterParts()
+	if err != nil {
+		return err
+	}
+	o.Roster, o.Importer = roster, importer
+	if a.wf != nil {
+		o.Workflows = a.wf
+	}
+	u, err := ui.New(o)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,9 @@ package main
 // parameters (a cross-tenant call is refused by the guard before the page
 // runs); the public and login-only pages say what keeps other tenants out.
 func init() {
+	cadre := isolationRow{Object: isoCadre, ObjectParam: "id"}
+	imp := isolationRow{Object: isoImport, ObjectParam: "id"}
+	pl := isolationRow{Object: isoPlan, ObjectParam: "id"}
 	for k, v := range map[string]isolationRow{
 		"GET /":             {Why: "redirects to the caller's own first tenant, or to the login page"},
 		"GET /login":        {Why: "the login form, no data"},
@@ -11,7 +14,37 @@ func init() {
 		"POST /logout":      {Why: "ends only the caller's own session"},
 		"GET /lang/:lang":   {Why: "sets the caller's language cookie, no data"},
 		"GET /assets/:file": {Why: "embedded static files (CSS, JS, icons), no data"},
+		"GET /inbox":        {Why: "the workflow engine lists only items the caller (or whoever delegated to them) may act on"},
 		"GET /t/:tenant/":   {},
+
+		// Roster.
+		"GET /t/:tenant/cadres":                {},
+		"GET /t/:tenant/cadres/new":            {},
+		"POST /t/:tenant/cadres":               {},
+		"GET /t/:tenant/cadres/:id":            cadre,
+		"GET /t/:tenant/cadres/:id/sensitive":  cadre,
+		"GET /t/:tenant/cadres/:id/edit":       cadre,
+		"POST /t/:tenant/cadres/:id":           cadre,
+		"POST /t/:tenant/cadres/:id/positions": cadre,
+		"GET /t/:tenant/units/options":         {},
+		"GET /t/:tenant/imports/new":           {},
+		"GET /t/:tenant/imports/template":      {},
+		"POST /t/:tenant/imports":              {},
+		"GET /t/:tenant/imports/:id":           imp,
+		"GET /t/:tenant/imports/:id/progress":  imp,
+		"POST /t/:tenant/imports/:id/commit":   imp,
+
+		// Plans.
+		"GET /t/:tenant/plans":                          {},
+		"POST /t/:tenant/plans":                         {},
+		"GET /t/:tenant/plans/:id":                      pl,
+		"GET /t/:tenant/plans/:id/classes/form":         pl,
+		"POST /t/:tenant/plans/:id/classes":             pl,
+		"POST /t/:tenant/plans/:id/classes/:cid":        pl,
+		"POST /t/:tenant/plans/:id/classes/:cid/delete": pl,
+		"POST /t/:tenant/plans/:id/lines/:lid":          pl,
+		"GET /t/:tenant/plans/:id/compare":              pl,
+		"POST /t/:tenant/plans/:id/actions":             pl,
 	} {
 		isolationMatrix[k] = v
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"doanbd/core"
+
 	"doanbd/core/i18n"
 	"doanbd/workflows/engine"
 )
@@ -18,6 +20,9 @@ func timeNow() time.Time { return time.Now().UTC() }
 // with its comment and fields; a PDF field is uploaded first. Errors come
 // back next to the fields of that action's form.
 func (u *UI) planAction(c *gin.Context) error {
+	if u.workflows == nil {
+		return core.Errorf(core.ENOTFOUND, "Không có quy trình xử lý.")
+	}
 	v := u.view(c, "plans.title")
 	f, err := newForm(c, u.cat.For(v.Lang))
 	if err != nil {

@@ -61,11 +61,9 @@ func (u *UI) registerPlans(s *web.Server) {
 	s.TenantPage(http.MethodPost, "/plans/:id/classes/:cid/delete", objPlan, actWrite, u.classDelete)
 	s.TenantPage(http.MethodPost, "/plans/:id/lines/:lid", objBudget, actWrite, u.lineOverride)
 	s.TenantPage(http.MethodGet, "/plans/:id/compare", objPlan, actRead, u.planCompare)
-	if u.workflows != nil {
-		// The engine checks the action's own permission; the route needs
-		// only sight of the plan.
-		s.TenantPage(http.MethodPost, "/plans/:id/actions", objPlan, actRead, u.planAction)
-	}
+	// The engine checks the action's own permission; the route needs only
+	// sight of the plan. Without an engine there is no action to take.
+	s.TenantPage(http.MethodPost, "/plans/:id/actions", objPlan, actRead, u.planAction)
 	u.sections = append(u.sections, section{label: "nav.plans", path: "/plans", obj: objPlan, act: actRead})
 	u.tileSources = append(u.tileSources, u.planTile)
 }
