@@ -107,7 +107,7 @@ func TestBrokenCrashMarkedFailed(t *testing.T) {
 }
 
 func TestBrokenHangKilledAndRestarted(t *testing.T) {
-	h, st, _ := brokenHost(t, "hang", nil, func(o *Options) { o.CallTimeout = 500 * time.Millisecond })
+	h, st, _ := brokenHost(t, "hang", nil, func(o *Options) { o.CallTimeout = 2 * time.Second })
 	_, err := h.CheckPlan(ctxT(t), "t1", onePlan())
 	wantBlocked(t, err, "không phản hồi")
 	st.enable("t1", "broken", map[string]string{"mode": "ok"})
