@@ -8,6 +8,7 @@ import (
 
 func seedCmd(g *globals) *cobra.Command {
 	var demo bool
+	var syn syntheticFlags
 	cmd := &cobra.Command{
 		Use:   "seed",
 		Short: "Load reference data (tenants, programmes); --demo adds demo users for every role",
@@ -32,9 +33,10 @@ func seedCmd(g *globals) *cobra.Command {
 					return fmt.Errorf("seed %s: %w", s.Name, err)
 				}
 			}
-			return nil
+			return syn.run(ctx, a, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().BoolVar(&demo, "demo", false, "also add demo users and demo data")
+	syn.add(cmd.Flags())
 	return cmd
 }
