@@ -8,8 +8,11 @@ import (
 	"github.com/uptrace/bun"
 
 	"doanbd/core"
+	"doanbd/core/budget"
 	"doanbd/core/cadre/cadretest"
 	"doanbd/core/cadre/roster"
+	"doanbd/core/plan"
+	"doanbd/core/program"
 	"doanbd/core/synth"
 	"doanbd/workflows/engine"
 )
@@ -52,7 +55,13 @@ func TestSeed(t *testing.T) {
 		ctx := cadretest.Ctx(t)
 		p := prepare(t, db)
 		const n = 4000
-		res, err := synth.Seed(ctx, p.deps, synth.Options{Cadres: n, Plans: 260})
+		plans := planService(p.DB)
+		deps := p.deps
+		deps.Snapshot = func(ctx context.Context, tx bun.Tx, tenant, id string) error {
+			_, err := plans.Snapshot(ctx, tx, tenant, id)
+			return err
+		}
+		res, err := synth.Seed(ctx, deps, synth.Options{Cadres: n, Plans: 260})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,6 +79,7 @@ func TestSeed(t *testing.T) {
 			}
 		}
 		checkWorkflows(t, db)
+		checkPlans(t, db, plans, res.Counts.Instances)
 		checkRoster(t, p)
 		checkEngine(t, p)
 
@@ -126,6 +136,39 @@ func checkWorkflows(t *testing.T, db cadretest.DB) {
 	if n := count(t, db, `SELECT count(*) FROM plan_classes c WHERE NOT EXISTS
 		(SELECT 1 FROM budget_lines l WHERE l.tenant_id = c.tenant_id AND l.class_id = c.id)`); n != 0 {
 		t.Errorf("%d classes without budget lines", n)
+	}
+}
+
+func planService(db cadretest.DB) *plan.Service {
+	return plan.NewService(db.DB, plan.Options{Programs: program.NewService(db.DB, program.Options{}),
+		Budget: budget.NewService(db.DB, budget.Options{})})
+}
+
+// checkPlans reads synthetic plans through core/plan: every plan past draft
+// kept its submitted version, and a plan's totals are its lines' sums.
+func checkPlans(t *testing.T, db cadretest.DB, plans *plan.Service, instances int) {
+	t.Helper()
+	ctx := cadretest.Ctx(t)
+	if got := count(t, db, "SELECT count(*) FROM plan_versions"); got != instances {
+		t.Errorf("%d plan versions kept, %d plans went past draft", got, instances)
+	}
+	var ids []struct {
+		TenantID, ID string
+		Sum          int64
+	}
+	if err := db.Owner.NewRaw(`SELECT p.tenant_id, p.id, (SELECT COALESCE(SUM(l.amount), 0) FROM budget_lines l
+		WHERE l.tenant_id = p.tenant_id AND l.plan_id = p.id) AS sum FROM plans p WHERE p.kind = 'annual' ORDER BY p.id LIMIT 5`).
+		Scan(ctx, &ids); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range ids {
+		v, err := plans.Get(ctx, x.TenantID, x.ID)
+		if err != nil {
+			t.Fatalf("get plan %s/%s: %v", x.TenantID, x.ID, err)
+		}
+		if len(v.Classes) == 0 || v.Totals.Budget.Amount != x.Sum {
+			t.Errorf("plan %s: %d classes, total %d, lines sum to %d", x.ID, len(v.Classes), v.Totals.Budget.Amount, x.Sum)
+		}
 	}
 }
 
