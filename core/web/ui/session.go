@@ -49,6 +49,11 @@ func (u *UI) homeOf(c *gin.Context, p core.Principal) (string, error) {
 		return "", core.Errorf(core.EFORBIDDEN, "Tài khoản chưa được phân quyền ở đơn vị nào.")
 	}
 	sort.Strings(ids)
+	// A role without the home page's permission (the committee recorder)
+	// starts in the inbox, where its work is.
+	if u.authz.Authorize(c.Request.Context(), p, ids[0], objProgram, actRead) != nil {
+		return "/inbox", nil
+	}
 	return "/t/" + ids[0] + "/", nil
 }
 
