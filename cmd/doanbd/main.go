@@ -43,7 +43,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (default configs/doanbd.yaml if present)")
-	root.AddCommand(serveCmd(g), workerCmd(g), migrateCmd(g), seedCmd(g), versionCmd(), workflowCmd(), tenantCmd(g), auditCmd(g), userCmd(g), pluginCmd(g))
+	root.AddCommand(serveCmd(g), workerCmd(g), migrateCmd(g), seedCmd(g), versionCmd(), workflowCmd(), tenantCmd(g), auditCmd(g), userCmd(g), pluginCmd(g), benchCmd())
 	return root
 }
 

@@ -68,7 +68,9 @@ func Default() Config {
 }
 
 // Embedded reports whether the database is the embedded SQLite file.
-func (c Config) Embedded() bool { return c.DatabaseURL == "" || strings.HasPrefix(c.DatabaseURL, "sqlite:") }
+func (c Config) Embedded() bool {
+	return c.DatabaseURL == "" || strings.HasPrefix(c.DatabaseURL, "sqlite:")
+}
 
 // EmbeddedQueue reports whether the in-process Redis-protocol server is used.
 func (c Config) EmbeddedQueue() bool { return c.RedisURL == "" }
@@ -91,7 +93,8 @@ func Load(path string, environ []string) (Config, error) {
 	}
 	if b, err := os.ReadFile(path); err == nil {
 		if err := yaml.Unmarshal(b, &cfg); err != nil {
-			return cfg, fmt.Errorf("config file %s: %w", path, err)
+			// yaml lists several problems on several lines: keep to one line.
+			return cfg, fmt.Errorf("config file %s: %s", path, strings.Join(strings.Fields(err.Error()), " "))
 		}
 	} else if explicit || !errors.Is(err, os.ErrNotExist) {
 		return cfg, fmt.Errorf("config file %s: %w", path, err)

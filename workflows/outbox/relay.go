@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -20,7 +21,7 @@ const Queue = "default"
 
 // RelayOptions tunes the relay.
 type RelayOptions struct {
-	Poll       time.Duration // how often to look for new rows (default 100ms)
+	Poll       time.Duration // how often to look for new rows (default 50ms)
 	Batch      int           // rows per pass (default 500)
 	StaleAfter time.Duration // re-enqueue rows enqueued this long ago and not done (default 2m)
 	Retention  time.Duration // delete done rows older than this (default 7 days)
@@ -42,7 +43,7 @@ type Relay struct {
 // NewRelay returns a relay; call Run to start it.
 func NewRelay(db *sqldb.DB, client *asynq.Client, insp *asynq.Inspector, log *slog.Logger, m *Metrics, opt RelayOptions) *Relay {
 	if opt.Poll <= 0 {
-		opt.Poll = 100 * time.Millisecond
+		opt.Poll = 50 * time.Millisecond
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 500
@@ -153,8 +154,16 @@ func (r *Relay) Requeue(ctx context.Context, age time.Duration) (int, error) {
 // and enqueue leaves rows that look enqueued: the periodic requeue finds them
 // after StaleAfter, and Asynq's TaskID keeps a second enqueue from duplicating.
 func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.SelectQuery) (int, error) {
+	// Most passes find nothing: look on the reader first, so an idle relay
+	// does not take SQLite's write lock several times a second.
+	found, err := filter(r.db.Read.NewSelect().Model((*Row)(nil)).Where("done_at IS NULL")).Limit(1).Exists(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("look for outbox rows: %w", err)
+	} else if !found {
+		return 0, nil
+	}
 	var rows []Row
-	err := r.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = r.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		q := filter(tx.NewSelect().Model(&rows).Where("done_at IS NULL")).OrderExpr("created_at").Limit(int64(r.opt.Batch))
 		if r.db.Dialect == sqldb.Postgres {
 			q = q.For("UPDATE SKIP LOCKED") // several relays claim disjoint rows
@@ -174,23 +183,61 @@ func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.Sel
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
-	orphans := r.orphanCache()
-	sent := 0
-	var firstErr error
-	for i := range rows {
-		if err := r.enqueue(ctx, &rows[i], orphans); err != nil {
-			firstErr = err
-			break // Redis is likely down: give the rest back for the next pass
-		}
-		sent++
-	}
+	sent, unsent, firstErr := r.enqueueAll(ctx, rows)
 	r.metrics.relayed.Add(float64(sent))
-	if sent < len(rows) {
-		if err := r.release(ctx, rowIDs(rows[sent:])); err != nil {
+	if len(unsent) > 0 {
+		if err := r.release(ctx, unsent); err != nil {
 			firstErr = errors.Join(firstErr, err)
 		}
 	}
 	return sent, firstErr
+}
+
+// enqueueWorkers is how many rows of a batch are enqueued at once: each
+// enqueue is a Redis round trip, and one at a time would bound the relay to a
+// few thousand rows a second and delay the last rows of a batch.
+const enqueueWorkers = 8
+
+// enqueueAll enqueues rows concurrently and stops at the first failure (Redis
+// is likely down). It returns how many were sent and the ids of the others.
+func (r *Relay) enqueueAll(ctx context.Context, rows []Row) (sent int, unsent []string, firstErr error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	orphans := r.orphanCache()
+	ok := make([]bool, len(rows))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, enqueueWorkers)
+	for i := range rows {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := r.enqueue(ctx, &rows[i], orphans); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				cancel()
+				return
+			}
+			ok[i] = true
+		}()
+	}
+	wg.Wait()
+	for i := range rows {
+		if ok[i] {
+			sent++
+		} else {
+			unsent = append(unsent, rows[i].ID)
+		}
+	}
+	return sent, unsent, firstErr
 }
 
 // release marks rows not enqueued, so the next Pump tries them again (if
@@ -303,8 +350,11 @@ func (r *Relay) resolveConflict(ctx context.Context, id string, task *asynq.Task
 // orphanCache returns a function that lists, once per pass, the ids of active
 // tasks whose lease has expired (no worker has renewed it for 30 s).
 func (r *Relay) orphanCache() func() (map[string]bool, error) {
+	var mu sync.Mutex
 	var set map[string]bool
 	return func() (map[string]bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		if set != nil {
 			return set, nil
 		}
