@@ -21,6 +21,7 @@ func benchmarks(env *benchEnv) []benchkit.Benchmark {
 	return []benchkit.Benchmark{
 		{Name: "outbox", Run: env.benchOutbox},
 		{Name: "process", Run: env.benchProcess},
+		{Name: "authz", Run: env.benchAuthz},
 	}
 }
 
