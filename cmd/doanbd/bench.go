@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -22,12 +23,13 @@ func benchmarks(env *benchEnv) []benchkit.Benchmark {
 		{Name: "outbox", Run: env.benchOutbox},
 		{Name: "process", Run: env.benchProcess},
 		{Name: "authz", Run: env.benchAuthz},
+		{Name: "http", Run: env.benchHTTP},
 	}
 }
 
 func benchCmd() *cobra.Command {
 	var quick bool
-	var out, binary string
+	var out, binary, only string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure throughput, latency, start-up time and memory against same-run baselines; write BENCHMARKS.md",
@@ -48,7 +50,11 @@ func benchCmd() *cobra.Command {
 				return err
 			}
 			defer env.Close()
-			rows := benchkit.Run(ctx, env.log, benchmarks(env))
+			benches, err := selectBenchmarks(benchmarks(env), only)
+			if err != nil {
+				return err
+			}
+			rows := benchkit.Run(ctx, env.log, benches)
 			if ctx.Err() != nil {
 				return fmt.Errorf("bench interrupted: %w", ctx.Err())
 			}
@@ -70,8 +76,31 @@ func benchCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&quick, "quick", false, "small sizes: exercise the harness quickly, figures not meaningful")
 	cmd.Flags().StringVar(&out, "out", "BENCHMARKS.md", "report file")
+	cmd.Flags().StringVar(&only, "only", "", "comma-separated benchmark names to run (default: all)")
 	cmd.Flags().StringVar(&binary, "binary", "", "doanbd binary to start for the process benchmarks (default: this one)")
 	return cmd
+}
+
+// selectBenchmarks keeps the benchmarks named in only (all when empty).
+func selectBenchmarks(all []benchkit.Benchmark, only string) ([]benchkit.Benchmark, error) {
+	if only == "" {
+		return all, nil
+	}
+	var names []string
+	byName := map[string]benchkit.Benchmark{}
+	for _, b := range all {
+		names = append(names, b.Name)
+		byName[b.Name] = b
+	}
+	var out []benchkit.Benchmark
+	for _, n := range strings.Split(only, ",") {
+		b, ok := byName[strings.TrimSpace(n)]
+		if !ok {
+			return nil, fmt.Errorf("bench --only: no benchmark %q (have %s)", n, strings.Join(names, ", "))
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }
 
 // benchEnv is what benchmarks share: the run's size, a scratch directory, and

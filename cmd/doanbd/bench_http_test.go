@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"doanbd/core/benchkit"
+	"doanbd/core/testenv"
+)
+
+// TestBenchHTTPQuick runs the HTTP benchmark end to end at the quick scale:
+// the synthetic seed through the real binary, `doanbd serve` and the plain
+// baseline on SQLite and on PostgreSQL + Redis, and checks every figure was
+// measured against its baseline.
+func TestBenchHTTPQuick(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "doanbd")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build doanbd: %v\n%s", err, out)
+	}
+	var log bytes.Buffer
+	env, err := newBenchEnv(true, bin, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if _, err := env.postgres(ctx); err != nil {
+		if testenv.IsMissing(err) && !testenv.RequireExternal() {
+			t.Skipf("SKIPPED LOUDLY: %v", err)
+		}
+		t.Fatal(err)
+	}
+	rows, err := env.benchHTTP(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	for _, stack := range []string{"SQLite", "PostgreSQL"} {
+		figures := map[string]bool{}
+		for _, r := range rows {
+			if !strings.Contains(r.Benchmark, stack) {
+				continue
+			}
+			if r.Skipped != "" {
+				t.Fatalf("%s: %s not measured: %s", r.Benchmark, r.Figure, r.Skipped)
+			}
+			if r.Value <= 0 {
+				t.Errorf("%s: %s = %v", r.Benchmark, r.Figure, r.Value)
+			}
+			key := strings.Fields(r.Figure)[0]
+			figures[key] = true
+			if key != "seed" && (r.Baseline == nil || r.Baseline.Value <= 0) {
+				t.Errorf("%s: %s has no baseline", r.Benchmark, r.Figure)
+			}
+		}
+		for _, f := range []string{"seed", "throughput,", "p50", "p99", "server"} {
+			if !figures[f] {
+				t.Errorf("%s: no %q figure in %v", stack, f, figures)
+			}
+		}
+	}
+	var md bytes.Buffer
+	if err := benchkit.WriteMarkdown(&md, benchkit.ReadMachine("."), true, rows); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + md.String())
+	if !strings.Contains(md.String(), "roster list · PostgreSQL + Redis") {
+		t.Fatalf("report:\n%s", md.String())
+	}
+}
