@@ -7,6 +7,7 @@ func init() {
 	cadre := isolationRow{Object: isoCadre, ObjectParam: "id"}
 	imp := isolationRow{Object: isoImport, ObjectParam: "id"}
 	pl := isolationRow{Object: isoPlan, ObjectParam: "id"}
+	prog := isolationRow{Object: isoProgram, ObjectParam: "id"}
 	for k, v := range map[string]isolationRow{
 		"GET /":             {Why: "redirects to the caller's own first tenant, or to the login page"},
 		"GET /login":        {Why: "the login form, no data"},
@@ -45,6 +46,13 @@ func init() {
 		"POST /t/:tenant/plans/:id/lines/:lid":          pl,
 		"GET /t/:tenant/plans/:id/compare":              pl,
 		"POST /t/:tenant/plans/:id/actions":             pl,
+
+		// Programme catalogue.
+		"GET /t/:tenant/programs":               {},
+		"GET /t/:tenant/programs/:id":           prog,
+		"POST /t/:tenant/programs/:id/variants": prog,
+		"POST /t/:tenant/programs/:id":          prog,
+		"POST /t/:tenant/programs/:id/actions":  prog,
 	} {
 		isolationMatrix[k] = v
 	}

@@ -35,6 +35,10 @@ type Plans interface {
 // Programs is the programme catalogue (core/program.Service).
 type Programs interface {
 	List(ctx context.Context, tenant string, f program.Filter) (program.ListResult, error)
+	Get(ctx context.Context, tenant, id string) (*program.Program, error)
+	Groups(ctx context.Context) ([]program.Group, error)
+	CreateVariant(ctx context.Context, tenant, baseID string, in program.VariantInput) (*program.Program, error)
+	UpdateVariant(ctx context.Context, tenant, id string, patch program.VariantPatch) (*program.Program, error)
 }
 
 // Workflows is the workflow engine (workflows/engine.Engine).
@@ -211,6 +215,7 @@ type planPageData struct {
 	Actions     []engine.Action
 	History     []historyRow
 	Versions    []plan.Version
+	ActionURL   string
 }
 
 // planShow handles GET /t/:tenant/plans/:id.
@@ -236,7 +241,8 @@ func (u *UI) planPage(c *gin.Context, v *View) (*planPageData, error) {
 	v.Title = pv.Title
 	d := &planPageData{Plan: pv, StatusLabel: p.Label("plan.status.", pv.Status),
 		Editable:    plan.Editable(pv.Status) && pv.Kind == plan.KindAnnual && u.can(c, v, objPlan, actWrite),
-		CanOverride: plan.Editable(pv.Status) && u.can(c, v, objBudget, actWrite)}
+		CanOverride: plan.Editable(pv.Status) && u.can(c, v, objBudget, actWrite),
+		ActionURL:   "/t/" + t + "/plans/" + pv.ID + "/actions"}
 	for _, cv := range pv.Classes {
 		d.Classes = append(d.Classes, u.classBlockOf(p, cv))
 	}

@@ -100,6 +100,8 @@ func funcs(p i18n.Printer, as *assets) template.FuncMap {
 		"num":      func(v any) string { return i18n.Int(toInt64(v)) },
 		"dict":     dict,
 		"add1":     func(i int) int { return i + 1 },
+		"ispdf":    func(s string) bool { return strings.HasSuffix(s, "_pdf") },
+		"isdate":   func(s string) bool { return strings.HasSuffix(s, "_date") },
 		"contains": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {

@@ -88,6 +88,7 @@ type cadreListData struct {
 	CanImport  bool
 	CanExport  bool
 	ExportURL  string
+	ExportCSV  string
 }
 
 // cadreList handles GET /t/:tenant/cadres: search and filters in the query.
@@ -127,9 +128,14 @@ func (u *UI) cadreList(c *gin.Context) error {
 	d.Titles, d.KeyTitles = titleOptions(titles)
 	d.Employment = choiceOptions(p, "cadre.employment.", cadre.Employments)
 	d.Statuses = append(choiceOptions(p, "cadre.status.", cadre.Statuses), option{"all", p.T("roster.status_all")})
+	// The export is the roster API's (same filters), reached with the
+	// session cookie; the page's unit filter always includes sub-units.
 	q := c.Request.URL.Query()
 	q.Del("offset")
-	d.ExportURL = "/t/" + t + "/cadres/export?" + q.Encode()
+	q.Set("subtree", "true")
+	d.ExportURL = "/api/v1/t/" + t + "/cadres/export?" + q.Encode()
+	q.Set("format", "csv")
+	d.ExportCSV = "/api/v1/t/" + t + "/cadres/export?" + q.Encode()
 	v.Data = d
 	return u.html(c, "cadres", v)
 }

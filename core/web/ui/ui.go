@@ -124,6 +124,7 @@ func (u *UI) Register(s *web.Server) {
 	u.registerRoster(s)
 	u.registerImports(s)
 	u.registerPlans(s)
+	u.registerPrograms(s)
 	u.registerInbox(s)
 }
 
