@@ -22,6 +22,7 @@ func benchmarks(env *benchEnv) []benchkit.Benchmark {
 	return []benchkit.Benchmark{
 		{Name: "outbox", Run: env.benchOutbox},
 		{Name: "process", Run: env.benchProcess},
+		{Name: "plugins", Run: env.benchPlugins},
 		{Name: "authz", Run: env.benchAuthz},
 		{Name: "http", Run: env.benchHTTP},
 	}
