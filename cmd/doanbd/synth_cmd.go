@@ -13,6 +13,7 @@ import (
 
 	"doanbd/configs"
 	"doanbd/core/synth"
+	"doanbd/workflows/consolidation"
 	"doanbd/workflows/definition"
 	"doanbd/workflows/engine"
 )
@@ -71,10 +72,28 @@ func (f *syntheticFlags) run(ctx context.Context, a *App, out io.Writer) error {
 		fmt.Fprintf(out, "synthetic: %d tổ chức Đoàn đã có dữ liệu giả lập, không ghi thêm (muốn quy mô khác thì dùng cơ sở dữ liệu mới)\n", res.Present)
 		return nil
 	}
+	if err := recomputeEstimates(ctx, a); err != nil {
+		return fmt.Errorf("seed synthetic: %w", err)
+	}
 	a.Log.Info("synthetic data loaded", "cadres", res.Counts.Cadres, "elapsed", res.Elapsed, "cpu", res.CPU,
 		"cadres_per_s", int(res.CadresPerSecond()))
 	fmt.Fprintf(out, "synthetic: %s\nsynthetic: %.1f s (CPU %.1f s), %.0f cán bộ/giây\n", res.Counts,
 		res.Elapsed.Seconds(), res.CPU.Seconds(), res.CadresPerSecond())
+	return nil
+}
+
+// recomputeEstimates compiles the national budget estimate of every year of
+// the programme: the synthetic plans were approved without the workflow's
+// recompute_consolidation effect, so the estimates are compiled here.
+func recomputeEstimates(ctx context.Context, a *App) error {
+	ts := a.newTenantStore()
+	est := consolidation.New(consolidation.Deps{DB: a.DB, Log: a.Log, Plans: a.PlanService(),
+		Tenants: func(ctx context.Context) ([]string, error) { return allTenants(ctx, ts) }})
+	for y := 2023; y <= 2027; y++ {
+		if _, err := est.Recompute(ctx, strconv.Itoa(y), "system"); err != nil {
+			return fmt.Errorf("national estimate %d: %w", y, err)
+		}
+	}
 	return nil
 }
 
