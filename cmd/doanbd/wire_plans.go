@@ -45,11 +45,18 @@ func (a *App) BudgetService() *budget.Service {
 	return budget.NewService(a.DB, budget.Options{Norms: norms})
 }
 
-// PlanService keeps plans and classes. Nominated cadres are not checked
-// against the roster until core/cadre offers a plan.NomineeLookup.
+// PlanService keeps plans and classes; nominated cadres are checked against
+// the roster (without the roster, for want of an encryption key, they are
+// not checked and the plan still works).
 func (a *App) PlanService() *plan.Service {
 	_, rules, _ := a.extensions()
-	return plan.NewService(a.DB, plan.Options{Programs: a.ProgramService(), Budget: a.BudgetService(), Rules: rules})
+	o := plan.Options{Programs: a.ProgramService(), Budget: a.BudgetService(), Rules: rules}
+	if r, _, err := a.RosterParts(); err != nil {
+		a.Log.Warn("plans: nominees not checked against the roster", "err", err)
+	} else {
+		o.Nominees = rosterNominees{r}
+	}
+	return plan.NewService(a.DB, o)
 }
 
 // Idempotency remembers the answers of create requests sent with an

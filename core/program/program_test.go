@@ -352,3 +352,46 @@ func TestPluginLocalProgrammes(t *testing.T) {
 		}
 	})
 }
+
+func TestWorkflowSubjects(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		svc := seeded(t, db, program.Options{})
+		info := func(tenant, id string) (program.WorkflowInfo, error) {
+			var w program.WorkflowInfo
+			err := db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+				var err error
+				w, err = svc.ForWorkflow(ctx, tx, tenant, id)
+				return err
+			})
+			return w, err
+		}
+		central := findCode(t, svc, "tw", "TW2-CB")
+		if _, err := info("tw", central.ID); core.ErrorCode(err) != core.ENOTFOUND {
+			t.Fatalf("seeded central programme has a workflow: %v", err)
+		}
+		v, err := svc.CreateVariant(ctx, "p01", central.ID, program.VariantInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := info("p01", v.ID)
+		if err != nil || w.Workflow != program.WorkflowName || w.Status != program.StatusDraft || w.Link != "/t/p01/programs/"+v.ID {
+			t.Fatalf("variant workflow = %+v, %v", w, err)
+		}
+		if _, err := info("p79", v.ID); core.ErrorCode(err) != core.ENOTFOUND {
+			t.Fatalf("p79 reaches p01's variant: %v", err)
+		}
+		// A central programme that goes through review keeps its workflow once published.
+		setStatus(t, db, svc, "tw", central.ID, program.StatusDraft, "")
+		if _, err := info("tw", central.ID); err != nil {
+			t.Fatalf("central draft: %v", err)
+		}
+		if n, err := snapshot(db, svc, "tw", central.ID); err != nil || n != 1 {
+			t.Fatalf("central snapshot = %d, %v", n, err)
+		}
+		setStatus(t, db, svc, "tw", central.ID, program.StatusPublished, "")
+		if w, err := info("tw", central.ID); err != nil || w.Status != program.StatusPublished {
+			t.Fatalf("published after review = %+v, %v", w, err)
+		}
+	})
+}

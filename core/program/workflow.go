@@ -17,9 +17,9 @@ import (
 )
 
 // This file is what the workflow engine calls for the "program" subject
-// (configs/workflows/program_variant.yaml): the workflow name, the facts it
-// shows, the status mirror, the variant_valid guard and the
-// snapshot_version effect.
+// (configs/workflows/program_variant.yaml, which central drafts follow too):
+// the workflow name, the facts it shows, the status mirror, the
+// variant_valid guard and the snapshot_version effect.
 
 // WorkflowName is the definition variants run through.
 const WorkflowName = "program_variant"
@@ -34,15 +34,23 @@ type WorkflowInfo struct {
 }
 
 // ForWorkflow returns the workflow facts of tenant's own programme id, read
-// in the engine's transaction. Only variants have a workflow; anything else
-// is ENOTFOUND.
+// in the engine's transaction. A variant always has a workflow; so does a
+// central programme the central office drafts (it too is reviewed and
+// appraised before publication). The catalogue loaded by the seed, published
+// without ever being submitted, has none: ENOTFOUND.
 func (s *Service) ForWorkflow(ctx context.Context, q bun.IDB, tenant, id string) (WorkflowInfo, error) {
 	p, err := own(ctx, q, tenant, id)
 	if err != nil {
 		return WorkflowInfo{}, err
 	}
-	if !p.IsVariant() {
-		return WorkflowInfo{}, errNotFound
+	if !p.IsVariant() && (p.Status == StatusPublished || p.Status == StatusRetired) {
+		n, err := q.NewSelect().Model((*Version)(nil)).Where("tenant_id = ? AND program_id = ?", tenant, id).Count(ctx)
+		if err != nil {
+			return WorkflowInfo{}, core.Internal(err, "count program versions")
+		}
+		if n == 0 {
+			return WorkflowInfo{}, errNotFound
+		}
 	}
 	return WorkflowInfo{Workflow: WorkflowName, Title: p.Code + " — " + p.Name, Status: p.Status,
 		AuthorID: p.CreatedBy, Link: "/t/" + tenant + "/programs/" + p.ID}, nil
@@ -85,15 +93,13 @@ func (s *Service) SetStatus(ctx context.Context, tx bun.Tx, tenant, id, status s
 	return nil
 }
 
-// ValidateVariant is the variant_valid guard: the variant's fields are
-// complete and valid (field-level errors otherwise).
+// ValidateVariant is the variant_valid guard: the programme's (a variant's
+// or a central draft's) fields are complete and valid (field-level errors
+// otherwise).
 func (s *Service) ValidateVariant(ctx context.Context, tx bun.Tx, tenant, id string) error {
 	p, err := own(ctx, tx, tenant, id)
 	if err != nil {
 		return err
-	}
-	if !p.IsVariant() {
-		return core.Errorf(core.EINVALID, "Chỉ biến thể chương trình mới đi qua quy trình phê duyệt này.")
 	}
 	var ts []Title
 	if err := tx.NewSelect().Model(&ts).Scan(ctx); err != nil {
