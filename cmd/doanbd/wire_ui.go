@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"doanbd/core/web/ui"
+	"doanbd/workflows/consolidation"
 )
 
 // setupUI registers the web pages. It runs last: the pages call the same
@@ -28,6 +29,18 @@ func (a *App) setupUI(_ context.Context) error {
 	if a.wf != nil {
 		o.Workflows = a.wf
 	}
+	// The national estimate is stateless over the database: the pages build
+	// their own reader of it, as the workflow wiring does.
+	plans, ts := a.PlanService(), a.newTenantStore()
+	o.Estimates = consolidation.New(consolidation.Deps{DB: a.DB, Log: a.Log, Plans: plans,
+		Tenants: func(ctx context.Context) ([]string, error) { return allTenants(ctx, ts) },
+		PlanYear: func(ctx context.Context, tenant, id string) (int, error) {
+			v, err := plans.Get(ctx, tenant, id)
+			if err != nil {
+				return 0, err
+			}
+			return v.Year, nil
+		}})
 	u, err := ui.New(o)
 	if err != nil {
 		return err

@@ -47,6 +47,11 @@ func init() {
 		"GET /t/:tenant/plans/:id/compare":              pl,
 		"POST /t/:tenant/plans/:id/actions":             pl,
 
+		// Budget estimate.
+		"GET /t/:tenant/budget":            {},
+		"POST /t/:tenant/budget/recompute": {},
+		"POST /t/:tenant/budget/actions":   {},
+
 		// Programme catalogue.
 		"GET /t/:tenant/programs":               {},
 		"GET /t/:tenant/programs/:id":           prog,

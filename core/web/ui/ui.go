@@ -63,6 +63,8 @@ type Options struct {
 	Plans     Plans
 	Programs  Programs
 	Workflows Workflows
+	// Estimates is the national budget estimate (nil: no budget page).
+	Estimates Estimates
 	Log       *slog.Logger
 	// SecureCookies marks the UI's own cookies (language, flash) Secure.
 	SecureCookies bool
@@ -84,6 +86,7 @@ type UI struct {
 	plans     Plans
 	programs  Programs
 	workflows Workflows
+	estimates Estimates
 	sections  []section
 	// tileSources fill the home page, one per capability wired in.
 	tileSources []tileSource
@@ -112,7 +115,7 @@ func New(opt Options) (*UI, error) {
 	}
 	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
 		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer,
-		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows}, nil
+		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows, estimates: opt.Estimates}, nil
 }
 
 // Register installs the error pages and the routes of every page group.
@@ -125,6 +128,7 @@ func (u *UI) Register(s *web.Server) {
 	u.registerImports(s)
 	u.registerPlans(s)
 	u.registerPrograms(s)
+	u.registerBudget(s)
 	u.registerInbox(s)
 }
 
