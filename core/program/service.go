@@ -7,13 +7,12 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/uptrace/bun"
-	"golang.org/x/text/unicode/norm"
 
 	"doanbd/core"
 	"doanbd/core/sqldb"
+	"doanbd/core/vntext"
 )
 
 // Options wire the service's collaborators.
@@ -107,13 +106,13 @@ func (s *Service) List(ctx context.Context, tenant string, f Filter) (ListResult
 			rows = append(rows, FromLocal(lp))
 		}
 	}
-	needle := fold(f.Search)
+	needle := vntext.Fold(f.Search)
 	out := rows[:0]
 	for _, p := range rows {
 		if !sourceMatches(p, f.Source) {
 			continue
 		}
-		if needle != "" && !strings.Contains(fold(p.Code+" "+p.Name), needle) {
+		if needle != "" && !strings.Contains(vntext.Fold(p.Code+" "+p.Name), needle) {
 			continue
 		}
 		out = append(out, p)
@@ -281,19 +280,4 @@ func (s *Service) ListForReview(ctx context.Context, tenants []string, status st
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].UpdatedAt.After(rows[j].UpdatedAt) })
 	return rows, nil
-}
-
-// fold is the search form of s: no diacritics, đ as d, lower case.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'đ' || r == 'Đ':
-			b.WriteByte('d')
-		default:
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return strings.TrimSpace(b.String())
 }
