@@ -199,24 +199,25 @@ func listPaths(ctx context.Context, o sqldb.Options) ([]url.Values, error) {
 		return nil, err
 	}
 	defer db.Close()
-	var units []struct {
-		ID, Level string
-	}
+	var district, commune string
 	err = db.ConsolidationTx(ctx, []string{benchTenant}, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(`SELECT id, level FROM units WHERE tenant_id = ? AND level IN ('huyen', 'co_so') ORDER BY id LIMIT 40`,
-			benchTenant).Scan(ctx, &units)
+		for _, u := range []struct {
+			level string
+			id    *string
+		}{{"huyen", &district}, {"co_so", &commune}} {
+			var ids []string
+			if err := tx.NewRaw(`SELECT id FROM units WHERE tenant_id = ? AND level = ? AND code LIKE 'SYN-%' ORDER BY id LIMIT 1`,
+				benchTenant, u.level).Scan(ctx, &ids); err != nil {
+				return err
+			}
+			if len(ids) > 0 {
+				*u.id = ids[0]
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read units for the request mix: %w", err)
-	}
-	var district, commune string
-	for _, u := range units {
-		if u.Level == "huyen" && district == "" {
-			district = u.ID
-		}
-		if u.Level == "co_so" && commune == "" {
-			commune = u.ID
-		}
 	}
 	if district == "" || commune == "" {
 		return nil, fmt.Errorf("tenant %s has no synthetic units", benchTenant)
