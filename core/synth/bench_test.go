@@ -1,25 +1,16 @@
 package synth_test
 
 import (
-	"encoding/json"
 	"os"
 	"strconv"
 	"testing"
 
 	"doanbd/core/cadre/cadretest"
 	"doanbd/core/synth"
-	"doanbd/core/testenv"
 )
 
-func cadretestMain(m *testing.M) { testenv.Main(m) }
-
-func jsonOf(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
 // BenchmarkSeed writes SYNTH_CADRES cadres (default 500,000) on SQLite and
-// PostgreSQL and reports cadres/s.
+// PostgreSQL and reports cadres/s (`go test -bench Seed -benchtime 1x`).
 func BenchmarkSeed(b *testing.B) {
 	n := 500_000
 	if v, err := strconv.Atoi(os.Getenv("SYNTH_CADRES")); err == nil {
@@ -43,7 +34,7 @@ func BenchmarkSeed(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.ReportMetric(res.CadresPerSecond(), "cadres/s")
-				b.Logf("%s: %s in %s", dialect, res.Counts, res.Elapsed)
+				b.Logf("%s: %s in %s (CPU %s)", dialect, res.Counts, res.Elapsed, res.CPU)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package synth_test
 
 import (
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -12,12 +13,13 @@ import (
 	"doanbd/core/cadre/cadretest"
 	"doanbd/core/sqldb"
 	"doanbd/core/synth"
+	"doanbd/core/testenv"
 	"doanbd/tenants"
 	"doanbd/workflows/definition"
 	"doanbd/workflows/engine"
 )
 
-func TestMain(m *testing.M) { cadretestMain(m) }
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // prepared is a migrated database with the reference data the synthetic
 // seed builds on: the tenants, the central programmes, the shipped
@@ -66,10 +68,13 @@ func insertPrograms(t testing.TB, db *sqldb.DB) {
 		for _, m := range p.Modules {
 			hours += m.Hours
 		}
-		aud, _ := jsonOf(p.Audience)
-		_, err := db.ExecContext(ctx, `INSERT INTO programs (id, tenant_id, code, name, group_code, audience, modules,
+		aud, err := json.Marshal(p.Audience)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.ExecContext(ctx, `INSERT INTO programs (id, tenant_id, code, name, group_code, audience, modules,
 			total_hours, version, status, created_at, updated_at) VALUES (?, 'tw', ?, ?, ?, ?, '[]', ?, 1, 'published', ?, ?)`,
-			sqldb.NewID(), p.Code, p.Name, p.Group, aud, hours, now, now)
+			sqldb.NewID(), p.Code, p.Name, p.Group, string(aud), hours, now, now)
 		if err != nil {
 			t.Fatalf("insert programme %s: %v", p.Code, err)
 		}
