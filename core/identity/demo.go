@@ -16,8 +16,9 @@ const (
 )
 
 // DemoTenants are the tenants that get demo users: the centre, Hồ Chí Minh
-// City, Hà Nội and the Defence youth unit.
-var DemoTenants = []string{"tw", "p79", "p01", "bqp"}
+// City, Hà Nội, the Defence youth unit and the Public Security youth union
+// (whose planner customises a central programme in the demo journeys).
+var DemoTenants = []string{"tw", "p79", "p01", "bqp", "bca"}
 
 // demoNames gives the demo users Vietnamese names (with diacritics), in the
 // order DemoLogins lists them.
@@ -27,6 +28,7 @@ var demoNames = []string{
 	"Dương Thị Lan Anh", "Lý Văn Hùng", "Trương Thị Kim Oanh", "Phan Thành Đạt", "Võ Thị Ngọc Hân", "Huỳnh Tấn Phát", "Châu Thị Mỹ Linh",
 	"Đinh Văn Quang", "Lương Thị Hương", "Mai Xuân Trường", "Tạ Thị Thanh Thủy", "Kiều Văn Nam", "Quách Thị Yến", "Triệu Đức Thịnh",
 	"Nông Văn Sơn", "Hà Thị Phương", "Lò Văn Tiến", "Cao Thị Ánh Tuyết", "Tô Minh Quân", "Lại Thị Diệu", "Khúc Văn Hải",
+	"Thái Văn Cường", "Âu Thị Hạnh", "La Văn Thắng", "Ông Thị Xuân", "Từ Văn Bảo", "Giang Thị Loan", "Lâm Quốc Việt",
 }
 
 // DemoLogin is one demo user and the role it holds.

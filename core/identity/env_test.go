@@ -140,6 +140,7 @@ var tenants = fakeTenants{
 	"p79": {ID: "p79", Name: "Thành phố Hồ Chí Minh", Kind: core.TenantProvince, Parent: "tw", Status: core.TenantActive},
 	"p01": {ID: "p01", Name: "Thành phố Hà Nội", Kind: core.TenantProvince, Parent: "tw", Status: core.TenantActive},
 	"bqp": {ID: "bqp", Name: "Đoàn Thanh niên Quân đội", Kind: core.TenantMinistry, Parent: "tw", Status: core.TenantActive},
+	"bca": {ID: "bca", Name: "Đoàn Thanh niên Công an nhân dân", Kind: core.TenantMinistry, Parent: "tw", Status: core.TenantActive},
 	"p72": {ID: "p72", Name: "Tây Ninh (cũ)", Kind: core.TenantProvince, Parent: "tw", Status: core.TenantEnded, Successor: "p80"},
 }
 

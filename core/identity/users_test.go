@@ -192,7 +192,7 @@ func TestSeedDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(first) != 3+4*7 {
+		if len(first) != 3+len(identity.DemoTenants)*7 {
 			t.Fatalf("%d demo logins", len(first))
 		}
 		assigns := e.roles.assigns
