@@ -27,8 +27,10 @@ func (a *App) setupUI(_ context.Context) error {
 	}
 	o.Roster, o.Importer = roster, importer
 	if a.wf != nil {
-		o.Workflows = a.wf
+		o.Workflows, o.Definitions = a.wf, a.wf
 	}
+	o.Members = uiMembers{id: a.identity, az: a.authz}
+	o.Audit = newUIAudit(a.DB)
 	// The national estimate is stateless over the database: the pages build
 	// their own reader of it, as the workflow wiring does.
 	plans, ts := a.PlanService(), a.newTenantStore()

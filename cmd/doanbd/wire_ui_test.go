@@ -47,6 +47,14 @@ func init() {
 		"GET /t/:tenant/plans/:id/compare":              pl,
 		"POST /t/:tenant/plans/:id/actions":             pl,
 
+		// Administration.
+		"GET /t/:tenant/admin/users":      {},
+		"POST /t/:tenant/admin/users":     {},
+		"POST /t/:tenant/admin/roles":     {},
+		"GET /t/:tenant/admin/audit":      {},
+		"GET /t/:tenant/admin/workflows":  {},
+		"POST /t/:tenant/admin/workflows": {},
+
 		// Budget estimate.
 		"GET /t/:tenant/budget":            {},
 		"POST /t/:tenant/budget/recompute": {},

@@ -65,7 +65,11 @@ type Options struct {
 	Workflows Workflows
 	// Estimates is the national budget estimate (nil: no budget page).
 	Estimates Estimates
-	Log       *slog.Logger
+	// Members, Definitions and Audit serve the administration pages.
+	Members     Members
+	Definitions Definitions
+	Audit       AuditLog
+	Log         *slog.Logger
 	// SecureCookies marks the UI's own cookies (language, flash) Secure.
 	SecureCookies bool
 }
@@ -87,6 +91,9 @@ type UI struct {
 	programs  Programs
 	workflows Workflows
 	estimates Estimates
+	members   Members
+	defs      Definitions
+	audit     AuditLog
 	sections  []section
 	// tileSources fill the home page, one per capability wired in.
 	tileSources []tileSource
@@ -115,7 +122,8 @@ func New(opt Options) (*UI, error) {
 	}
 	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
 		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer,
-		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows, estimates: opt.Estimates}, nil
+		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows, estimates: opt.Estimates,
+		members: opt.Members, defs: opt.Definitions, audit: opt.Audit}, nil
 }
 
 // Register installs the error pages and the routes of every page group.
@@ -129,6 +137,7 @@ func (u *UI) Register(s *web.Server) {
 	u.registerPlans(s)
 	u.registerPrograms(s)
 	u.registerBudget(s)
+	u.registerAdmin(s)
 	u.registerInbox(s)
 }
 
