@@ -191,15 +191,21 @@ func (a *App) Run(ctx context.Context, r Roles, ready func(addr string)) error {
 // workerConfig is the Asynq server of a worker process (and of `doanbd
 // bench`, which measures this very configuration).
 func workerConfig(cfg config.Config, log *slog.Logger) asynq.Config {
+	// When the queue runs dry Asynq sleeps 0.5–1.5× TaskCheckInterval before
+	// looking again (default 1 s): that sleep would dominate the latency of
+	// jobs arriving at a steady pace. On Redis a look is one cheap call; on the
+	// embedded server it is a Lua script interpreted in Go (a fresh VM each
+	// time), so the single-node mode looks less often to stay light when idle.
+	check := 50 * time.Millisecond
+	if cfg.EmbeddedQueue() {
+		check = 200 * time.Millisecond
+	}
 	return asynq.Config{
 		Concurrency: cfg.Concurrency, Logger: queue.Logger(log), LogLevel: asynq.WarnLevel,
 		// Half of ShutdownTimeout: Run gives the other half to HTTP.
 		ShutdownTimeout: cfg.ShutdownTimeout / 2, Queues: map[string]int{outbox.Queue: 1},
 		DelayedTaskCheckInterval: time.Second,
-		// When the queue runs dry Asynq sleeps 0.5–1.5× this before looking
-		// again (default 1 s): that sleep would dominate the latency of jobs
-		// arriving at a steady pace. 50 ms costs ~20 cheap Redis calls a second.
-		TaskCheckInterval: 50 * time.Millisecond,
+		TaskCheckInterval:        check,
 	}
 }
 

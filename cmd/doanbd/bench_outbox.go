@@ -111,7 +111,12 @@ func (e *benchEnv) outboxTarget(ctx context.Context, production bool) ([]benchki
 		conn = asynq.RedisClientOpt{Addr: emb.Addr()}
 	}
 	defer db.Close()
-	rig, err := startOutboxRig(db, conn, e.log)
+	// The settings of the deployment measured (workerConfig differs for the embedded queue).
+	cfg := config.Default()
+	if production {
+		cfg.DatabaseURL, cfg.RedisURL = "postgres://bench", "redis://"+conn.Addr
+	}
+	rig, err := startOutboxRig(cfg, db, conn, e.log)
 	if err != nil {
 		return nil, err
 	}
@@ -198,8 +203,7 @@ type sentAt struct {
 	T int64 `json:"t"` // UnixNano just before the commit or enqueue
 }
 
-func startOutboxRig(db *sqldb.DB, conn asynq.RedisClientOpt, log io.Writer) (*outboxRig, error) {
-	cfg := config.Default()
+func startOutboxRig(cfg config.Config, db *sqldb.DB, conn asynq.RedisClientOpt, log io.Writer) (*outboxRig, error) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := &outboxRig{db: db, client: asynq.NewClient(conn), insp: asynq.NewInspector(conn), done: make(chan struct{}), log: log}
 	m := outbox.NewMetrics(nil)

@@ -277,6 +277,7 @@ func notDone(t *testing.T, s *stack) int {
 func waitAllDone(t *testing.T, s *stack, limit time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
+	pause := 20 * time.Millisecond
 	for {
 		left := notDone(t, s)
 		if left == 0 {
@@ -285,7 +286,8 @@ func waitAllDone(t *testing.T, s *stack, limit time.Duration) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d outbox rows still not done after %s", left, limit)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(pause)
+		pause = min(2*pause, 500*time.Millisecond) // counting is not free on a long wait
 	}
 }
 
