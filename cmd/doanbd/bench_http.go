@@ -36,15 +36,15 @@ const (
 )
 
 type httpSizes struct {
-	cadres           int
-	warmup, duration time.Duration
+	cadres                  int
+	warmup, duration, paced time.Duration
 }
 
 func (e *benchEnv) httpSizes() httpSizes {
 	if e.quick {
-		return httpSizes{cadres: 2000, warmup: 200 * time.Millisecond, duration: time.Second}
+		return httpSizes{cadres: 2000, warmup: 200 * time.Millisecond, duration: time.Second, paced: time.Second}
 	}
-	return httpSizes{cadres: 500_000, warmup: 3 * time.Second, duration: 15 * time.Second}
+	return httpSizes{cadres: 500_000, warmup: 3 * time.Second, duration: 15 * time.Second, paced: 10 * time.Second}
 }
 
 func (e *benchEnv) benchHTTP(ctx context.Context) ([]benchkit.Row, error) {
@@ -129,65 +129,99 @@ func (e *benchEnv) httpStack(ctx context.Context, name string, pg bool, plaind s
 	if err != nil {
 		return rows, err
 	}
-	o := loadbench.Options{Clients: benchClients, Warmup: sz.warmup, Duration: sz.duration,
-		Header: http.Header{"Authorization": {"Bearer " + token}}}
 	apiURLs := make([]string, len(paths))
 	for i, p := range paths {
 		apiURLs[i] = "http://" + srv.addr + "/api/v1/t/" + benchTenant + "/cadres?" + p.Encode()
 	}
-	full, err := loadbench.Run(ctx, apiURLs, o)
-	if err != nil {
-		return rows, err
-	}
-	if full.Requests == 0 || full.Errors > 0 {
-		return rows, fmt.Errorf("doanbd answered %d of %d requests with errors (first: %s)", full.Errors, full.Requests+full.Errors, full.FirstError)
-	}
-	fullRSS, err := srv.peakMB()
-	if err != nil {
-		return rows, err
-	}
-	var base *loadbench.Result
-	baseRSS := 0.0
+	full := target{name: "doanbd", urls: apiURLs, header: http.Header{"Authorization": {"Bearer " + token}}, proc: srv}
+	var base *target
 	baseNote := ""
 	if buildErr != nil {
 		baseNote = "no baseline: " + buildErr.Error()
+	} else if c, err := e.startChild(ctx, "plaind", plaind, nil, plainEnv, "/cadres?tenant="+benchTenant); err != nil {
+		baseNote = "no baseline: " + err.Error()
 	} else {
-		b, rss, err := e.runPlain(ctx, plaind, plainEnv, paths, o)
-		if err != nil {
-			baseNote = "no baseline: " + err.Error()
-		} else {
-			base, baseRSS = &b, rss
-		}
+		defer c.stop()
+		base = &target{name: "baseline", urls: plainURLs(c.addr, paths), proc: c}
 	}
-	return append(rows, httpRows(name, pg, full, fullRSS, base, baseRSS, baseNote)...), nil
+	m, err := measureHTTP(ctx, e.httpSizes(), &full, base)
+	if err != nil {
+		return rows, err
+	}
+	m.baseNote = baseNote
+	return append(rows, m.rows(name, pg)...), nil
 }
 
-// runPlain starts the baseline server on the same database and loads it
-// with the same requests.
-func (e *benchEnv) runPlain(ctx context.Context, plaind string, env []string, paths []url.Values, o loadbench.Options) (loadbench.Result, float64, error) {
-	c, err := e.startChild(ctx, "plaind", plaind, nil, env, "/cadres?tenant="+benchTenant)
-	if err != nil {
-		return loadbench.Result{}, 0, err
+// target is one server under load.
+type target struct {
+	name          string
+	urls          []string
+	header        http.Header
+	proc          *child
+	closed, paced loadbench.Result
+	peakMB        float64
+}
+
+func (t *target) run(ctx context.Context, sz httpSizes, rate float64) (loadbench.Result, error) {
+	o := loadbench.Options{Clients: benchClients, Warmup: sz.warmup, Duration: sz.duration, Header: t.header, Rate: rate}
+	if rate > 0 {
+		o.Duration = sz.paced
 	}
-	defer c.stop()
+	r, err := loadbench.Run(ctx, t.urls, o)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", t.name, err)
+	}
+	if r.Requests == 0 || r.Errors > 0 {
+		return r, fmt.Errorf("%s answered %d of %d requests with errors (first: %s)", t.name, r.Errors, r.Requests+r.Errors, r.FirstError)
+	}
+	return r, nil
+}
+
+// httpMeasure is both servers' results.
+type httpMeasure struct {
+	full     *target
+	base     *target
+	rate     float64
+	baseNote string
+}
+
+// measureHTTP loads both servers at saturation (closed loop), then both at
+// the same fixed rate, half what the baseline sustained (open loop), and
+// reads their peak memory.
+func measureHTTP(ctx context.Context, sz httpSizes, full, base *target) (*httpMeasure, error) {
+	m := &httpMeasure{full: full, base: base}
+	var err error
+	ts := []*target{full}
+	if base != nil {
+		ts = []*target{base, full}
+	}
+	for _, t := range ts {
+		if t.closed, err = t.run(ctx, sz, 0); err != nil {
+			return nil, err
+		}
+	}
+	m.rate = ts[0].closed.Throughput / 2
+	for _, t := range ts {
+		if t.paced, err = t.run(ctx, sz, m.rate); err != nil {
+			return nil, err
+		}
+		if t.peakMB, err = t.proc.peakMB(); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func plainURLs(addr string, paths []url.Values) []string {
 	urls := make([]string, len(paths))
 	for i, p := range paths {
 		q := url.Values{"tenant": {benchTenant}}
 		for k, v := range p {
 			q[k] = v
 		}
-		urls[i] = "http://" + c.addr + "/cadres?" + q.Encode()
+		urls[i] = "http://" + addr + "/cadres?" + q.Encode()
 	}
-	o.Header = nil
-	res, err := loadbench.Run(ctx, urls, o)
-	if err != nil {
-		return res, 0, err
-	}
-	if res.Requests == 0 || res.Errors > 0 {
-		return res, 0, fmt.Errorf("baseline answered %d requests with errors (first: %s)", res.Errors, res.FirstError)
-	}
-	rss, err := c.peakMB()
-	return res, rss, err
+	return urls
 }
 
 // listPaths is the mix of list requests both servers answer: pages of 50
@@ -237,36 +271,39 @@ func listPaths(ctx context.Context, o sqldb.Options) ([]url.Values, error) {
 	return out, nil
 }
 
-func httpRows(name string, pg bool, full loadbench.Result, fullRSS float64, base *loadbench.Result, baseRSS float64, baseNote string) []benchkit.Row {
+func (m *httpMeasure) rows(name string, pg bool) []benchkit.Row {
 	baseName := "plain net/http handler, same queries and JSON"
-	bl := func(v float64) *benchkit.Baseline {
-		if base == nil {
+	bl := func(f func(t *target) float64) *benchkit.Baseline {
+		if m.base == nil {
 			return nil
 		}
-		return &benchkit.Baseline{Name: baseName, Value: v}
-	}
-	var bt, b50, b99 float64
-	if base != nil {
-		bt, b50, b99 = base.Throughput, benchkit.Ms(base.P50), benchkit.Ms(base.P99)
+		return &benchkit.Baseline{Name: baseName, Value: f(m.base)}
 	}
 	p99Goal := benchkit.Goal{}
 	if pg {
 		p99Goal = benchkit.Goal{Kind: benchkit.Below, Limit: 20}
 	}
-	note := fmt.Sprintf("%d concurrent clients in a closed loop (in the benchmark process, on the same machine), %d requests in %.1f s; "+
+	f := m.full
+	note := fmt.Sprintf("%d concurrent clients in a closed loop (in the benchmark process, on the same machine), %d requests in %.0f s; "+
 		"the same 60 URLs (6 filters × 10 pages) for both servers, one after the other; load average after the run: %s",
-		benchClients, full.Requests, full.Elapsed.Seconds(), loadAverage())
-	if baseNote != "" {
-		note += "; " + baseNote
+		benchClients, f.closed.Requests, f.closed.Elapsed.Seconds(), loadAverage())
+	if m.baseNote != "" {
+		note += "; " + m.baseNote
 	}
 	return []benchkit.Row{
-		{Benchmark: name, Figure: "throughput, GET /cadres (page of 50, filtered), 64 clients", Value: full.Throughput, Unit: "req/s",
-			Baseline: bl(bt), Goal: benchkit.Goal{Kind: benchkit.RatioAtLeast, Limit: 0.8}, Note: note},
-		{Benchmark: name, Figure: "p50 latency", Value: benchkit.Ms(full.P50), Unit: "ms", Baseline: bl(b50)},
-		{Benchmark: name, Figure: "p99 latency", Value: benchkit.Ms(full.P99), Unit: "ms", Baseline: bl(b99), Goal: p99Goal},
-		{Benchmark: name, Figure: "server peak RSS under load (VmHWM)", Value: fullRSS, Unit: "MB", Baseline: bl(baseRSS),
-			Goal: benchkit.Goal{Kind: benchkit.Below, Limit: 200},
-			Note: rssNote(pg)},
+		{Benchmark: name, Figure: "throughput, GET /cadres (page of 50, filtered), 64 clients", Value: f.closed.Throughput, Unit: "req/s",
+			Baseline: bl(func(t *target) float64 { return t.closed.Throughput }), Goal: benchkit.Goal{Kind: benchkit.RatioAtLeast, Limit: 0.8}, Note: note},
+		{Benchmark: name, Figure: "p50 latency, 64 clients", Value: benchkit.Ms(f.closed.P50), Unit: "ms",
+			Baseline: bl(func(t *target) float64 { return benchkit.Ms(t.closed.P50) })},
+		{Benchmark: name, Figure: "p99 latency, 64 clients", Value: benchkit.Ms(f.closed.P99), Unit: "ms",
+			Baseline: bl(func(t *target) float64 { return benchkit.Ms(t.closed.P99) }), Goal: p99Goal,
+			Note: "closed loop: each client waits for its answer, so once the CPU is saturated latency ≈ 64 ÷ throughput (Little's law), for the baseline too"},
+		{Benchmark: name, Figure: fmt.Sprintf("p99 latency at %.0f req/s (open loop, half the baseline's throughput)", m.rate),
+			Value: benchkit.Ms(f.paced.P99), Unit: "ms", Baseline: bl(func(t *target) float64 { return benchkit.Ms(t.paced.P99) }), Goal: p99Goal,
+			Note: fmt.Sprintf("requests sent at a fixed rate through up to %d connections for %.0f s; latency counts from when a request was due (queueing included); p50 %.1f ms",
+				benchClients, f.paced.Elapsed.Seconds(), benchkit.Ms(f.paced.P50))},
+		{Benchmark: name, Figure: "server peak RSS under load (VmHWM)", Value: f.peakMB, Unit: "MB",
+			Baseline: bl(func(t *target) float64 { return t.peakMB }), Goal: benchkit.Goal{Kind: benchkit.Below, Limit: 200}, Note: rssNote(pg)},
 	}
 }
 

@@ -19,11 +19,17 @@ import (
 
 // Options shape a load run.
 type Options struct {
-	// Clients is the number of concurrent clients, each sending its next
-	// request as soon as the last one is answered (closed loop).
+	// Clients is the number of concurrent clients. Without Rate each sends
+	// its next request as soon as the last one is answered (closed loop: the
+	// server's pace sets the load).
 	Clients int
-	// Warmup runs first and is not counted (connections, caches, JIT of
-	// query plans).
+	// Rate, when set, sends requests at this many per second whatever the
+	// answers (open loop), through at most Clients connections; a request's
+	// latency counts from when it was due, so a queue behind a slow answer
+	// is measured, not hidden.
+	Rate float64
+	// Warmup runs first and is not counted (connections, caches, query
+	// plans).
 	Warmup time.Duration
 	// Duration is the measured time.
 	Duration time.Duration
@@ -31,17 +37,18 @@ type Options struct {
 	Header http.Header
 }
 
-// Result is what a run measured. Latencies are of successful requests.
+// Result is what a run measured: the requests due in the measured window,
+// each followed to its answer. Latencies are of successful requests.
 type Result struct {
-	Requests   int // answered 200 in the measured time
-	Errors     int // other answers or failures in the measured time
+	Requests   int // answered 200
+	Errors     int // other answers or failures
 	FirstError string
-	Elapsed    time.Duration
-	Throughput float64 // successful requests per second
+	Elapsed    time.Duration // the measured window
+	Throughput float64       // successful requests per second
 	P50, P99   time.Duration
 }
 
-// Run sends GET requests for urls, in turn, from o.Clients clients.
+// Run sends GET requests for urls, in turn.
 func Run(ctx context.Context, urls []string, o Options) (Result, error) {
 	if len(urls) == 0 || o.Clients <= 0 || o.Duration <= 0 {
 		return Result{}, fmt.Errorf("load: need urls, clients and a duration")
@@ -50,37 +57,40 @@ func Run(ctx context.Context, urls []string, o Options) (Result, error) {
 		IdleConnTimeout: time.Minute}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	begin := time.Now()
+	start := begin.Add(o.Warmup)
+	end := start.Add(o.Duration)
 	var next atomic.Uint64
-	var measuring atomic.Bool
 	var mu sync.Mutex
 	var res Result
 	var lat []time.Duration
-	stop := make(chan struct{})
+	// due yields when each client's next request is due; false ends the client.
+	var due func() (time.Time, bool)
+	if o.Rate > 0 {
+		ch := make(chan time.Time, 1<<16)
+		go pace(ctx, ch, begin, end, o.Rate)
+		due = func() (time.Time, bool) { t, ok := <-ch; return t, ok }
+	} else {
+		due = func() (time.Time, bool) {
+			now := time.Now()
+			return now, now.Before(end) && ctx.Err() == nil
+		}
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < o.Clients; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
-			errs := 0
-			first := ""
+			errs, first := 0, ""
 			for {
-				select {
-				case <-stop:
-					mu.Lock()
-					lat = append(lat, mine...)
-					res.Errors += errs
-					if res.FirstError == "" {
-						res.FirstError = first
-					}
-					mu.Unlock()
-					return
-				default:
+				at, ok := due()
+				if !ok {
+					break
 				}
 				u := urls[next.Add(1)%uint64(len(urls))]
-				counted := measuring.Load()
-				d, err := get(ctx, client, u, o.Header)
-				if !counted || !measuring.Load() {
+				err := get(ctx, client, u, o.Header)
+				if at.Before(start) {
 					continue
 				}
 				if err != nil {
@@ -90,62 +100,71 @@ func Run(ctx context.Context, urls []string, o Options) (Result, error) {
 					}
 					continue
 				}
-				mine = append(mine, d)
+				mine = append(mine, time.Since(at))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			lat = append(lat, mine...)
+			res.Errors += errs
+			if res.FirstError == "" {
+				res.FirstError = first
 			}
 		}()
 	}
-	wait := func(d time.Duration) bool {
-		select {
-		case <-time.After(d):
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	ok := wait(o.Warmup)
-	start := time.Now()
-	measuring.Store(true)
-	if ok {
-		ok = wait(o.Duration)
-	}
-	measuring.Store(false)
-	res.Elapsed = time.Since(start)
-	close(stop)
 	wg.Wait()
-	if !ok {
-		return res, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return res, err
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	res.Requests = len(lat)
-	res.Throughput = float64(len(lat)) / res.Elapsed.Seconds()
+	res.Requests, res.Elapsed = len(lat), o.Duration
+	res.Throughput = float64(len(lat)) / o.Duration.Seconds()
 	res.P50, res.P99 = percentile(lat, 50), percentile(lat, 99)
 	return res, nil
 }
 
+// pace sends the due times of requests at rate per second from begin until
+// end, then closes ch.
+func pace(ctx context.Context, ch chan<- time.Time, begin, end time.Time, rate float64) {
+	defer close(ch)
+	interval := time.Duration(float64(time.Second) / rate)
+	for t := begin; t.Before(end); t = t.Add(interval) {
+		if d := time.Until(t); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case ch <- t:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // get sends one request and reads the whole answer.
-func get(ctx context.Context, c *http.Client, url string, h http.Header) (time.Duration, error) {
+func get(ctx context.Context, c *http.Client, url string, h http.Header) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for k, v := range h {
 		req.Header[k] = v
 	}
-	start := time.Now()
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	d := time.Since(start)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
-	return d, nil
+	return nil
 }
 
 // percentile of sorted latencies (nearest rank).

@@ -107,6 +107,16 @@ func TestRun(t *testing.T) {
 	if res.Requests == 0 || res.Errors != 0 || res.P50 <= 0 || res.P99 < res.P50 || res.Throughput <= 0 {
 		t.Fatalf("result %+v", res)
 	}
+	// Open loop: every request due in the window is sent and followed to
+	// its answer, however the server keeps up.
+	paced, err := loadbench.Run(cadretest.Ctx(t), urls, loadbench.Options{Clients: 4, Rate: 200, Warmup: 50 * time.Millisecond,
+		Duration: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paced.Requests != 100 || paced.Errors != 0 || paced.P99 < paced.P50 {
+		t.Fatalf("paced at 200/s for 0.5 s: %+v", paced)
+	}
 	// Failures are counted, not timed.
 	bad, err := loadbench.Run(cadretest.Ctx(t), []string{srv.URL + "/nothing"}, loadbench.Options{Clients: 2, Duration: 100 * time.Millisecond})
 	if err != nil {
