@@ -20,6 +20,9 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupPlugins(ctx); err != nil {
 		return err
 	}
+	if err := a.setupWorkflows(ctx); err != nil {
+		return err
+	}
 	if err := a.setupPlans(ctx); err != nil {
 		return err
 	}
