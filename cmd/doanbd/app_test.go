@@ -136,7 +136,7 @@ func TestServeEmbedded(t *testing.T) {
 		}
 	}
 	waitHandled(t, handled, addPing(t, r.app.DB))
-	if code, body := get(t, base+"/metrics"); code != http.StatusOK || !strings.Contains(body, "doanbd_outbox_handled_total") {
+	if code, body := get(t, base+"/metrics"); code != http.StatusOK || !strings.Contains(body, "doanbd_outbox_backlog") {
 		t.Fatalf("/metrics: %d", code)
 	}
 	r.stop(t)
