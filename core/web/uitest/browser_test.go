@@ -120,6 +120,7 @@ func (b *Browser) Do(step string, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // Open navigates to path and returns the HTTP status of the document.
+// Every page opened is checked for basic accessibility (see checkPage).
 func (b *Browser) Open(path string) int64 {
 	b.tb.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
@@ -128,7 +129,44 @@ func (b *Browser) Open(path string) int64 {
 	if err != nil {
 		b.fail("open "+path, err)
 	}
+	b.checkPage()
 	return resp.Status
+}
+
+// a11yScript lists what keeps a page from being used with a screen reader
+// or a keyboard: form controls without a label, a document without a
+// language, images without text, duplicate ids (which break label and
+// aria references), and inline scripts or styles (refused by the CSP).
+const a11yScript = `(() => {
+  const bad = [];
+  document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(el => {
+    const lab = el.id && document.querySelector('label[for="' + el.id + '"]');
+    if (!lab && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby') && !el.closest('label')) {
+      bad.push('no label: ' + (el.name || el.outerHTML.slice(0, 80)));
+    }
+  });
+  if (!document.documentElement.lang) bad.push('no lang on html');
+  document.querySelectorAll('img:not([alt])').forEach(() => bad.push('img without alt'));
+  const ids = {};
+  document.querySelectorAll('[id]').forEach(e => { if (ids[e.id]) bad.push('duplicate id ' + e.id); ids[e.id] = 1; });
+  document.querySelectorAll('script:not([src]), style, [style]').forEach(e => bad.push('inline ' + e.tagName.toLowerCase()));
+  if (!document.querySelector('h1')) bad.push('no h1');
+  return bad;
+})()`
+
+// checkPage fails the test, with a screenshot, when the page has one of the
+// problems a11yScript looks for.
+func (b *Browser) checkPage() {
+	b.tb.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](a11yScript))
+	if err != nil {
+		b.fail("accessibility check", err)
+	}
+	if len(bad) > 0 {
+		b.fail("accessibility check", fmt.Errorf("%s", strings.Join(bad, "; ")))
+	}
 }
 
 // Submit runs actions that submit a form (a click) and waits for the page it
@@ -145,6 +183,7 @@ func (b *Browser) Submit(step string, actions ...chromedp.Action[chromedp.Void])
 		b.fail(step, fmt.Errorf("no navigation happened"))
 		return 0
 	}
+	b.checkPage()
 	return resp.Status
 }
 
