@@ -265,7 +265,7 @@ func TestDelayedJob(t *testing.T) {
 			s := newStack(t, b)
 			ctx := testCtx(t)
 			n := startNode(t, s, nodeOptions{noRelay: true})
-			at := time.Now().Add(1500 * time.Millisecond).UTC()
+			at := time.Now().Add(4 * time.Second).UTC() // far enough that it is still scheduled when checked
 			var id string
 			err := s.db.TenantTx(ctx, "p01", func(ctx context.Context, tx bun.Tx) (err error) {
 				id, err = outbox.Add(ctx, tx, outbox.Job{Kind: effectKind, Tenant: "p01", ProcessAt: at})

@@ -120,6 +120,7 @@ func TestEmbeddedRestartOnSameAddress(t *testing.T) {
 func TestAsynqRoundTrip(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			conn := b.conn(t)
 			client := asynq.NewClient(conn)
 			t.Cleanup(func() { client.Close() })
@@ -215,7 +216,9 @@ func startScheduler(t *testing.T, conn asynq.RedisConnOpt) *runningScheduler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.WithLease(300 * time.Millisecond)
+	// Short enough for a quick test, long enough that a loaded machine (race
+	// detector, parallel builds) does not stall a renewal past it.
+	s.WithLease(3 * time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runningScheduler{s: s, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- s.Run(ctx) }()
@@ -246,6 +249,7 @@ func waitLeading(t *testing.T, r *runningScheduler) bool {
 func TestSchedulerSingleLeader(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			conn := b.conn(t)
 			r := rdb(t, conn)
 			ctx := testCtx(t)
@@ -260,11 +264,11 @@ func TestSchedulerSingleLeader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := 0; i < 5; i++ { // several renewal periods of the 300 ms lease
+			for i := 0; i < 5; i++ { // several renewal periods (every second)
 				select {
 				case v := <-other.s.Leading():
 					t.Fatalf("standby reported leading=%v while the first leads", v)
-				case <-time.After(200 * time.Millisecond):
+				case <-time.After(time.Second):
 				}
 				if now, err := r.Get(ctx, "doanbd:scheduler:leader").Result(); err != nil || now != owner {
 					t.Fatalf("lock holder changed from %s to %s (%v) while the leader runs", owner, now, err)
