@@ -20,8 +20,10 @@ type Assignment struct {
 // checkGrant validates a role change. actorID "" is the system (the CLI,
 // seeding), trusted; any other actor must be allowed role.grant_central in
 // the centre to touch a central role. The route's guard has already checked
-// role.manage in the tenant.
-func (s *Service) checkGrant(ctx context.Context, actorID, userID, role, tenant string) error {
+// role.manage in the tenant. Roles are granted only in active tenants; they
+// can be revoked in ended ones too (their history stays readable to those
+// who keep a role there).
+func (s *Service) checkGrant(ctx context.Context, grant bool, actorID, userID, role, tenant string) error {
 	if userID == "" {
 		return core.Invalid("Thiếu người dùng.", core.FieldError{Field: "user_id", Message: "Bắt buộc."})
 	}
@@ -39,7 +41,7 @@ func (s *Service) checkGrant(ctx context.Context, actorID, userID, role, tenant 
 	} else if err != nil {
 		return core.Internal(err, "tenant for role change")
 	}
-	if t.Status != core.TenantActive {
+	if grant && t.Status != core.TenantActive {
 		return core.Errorf(core.ECONFLICT, "Đơn vị %s đã ngừng hoạt động, không thể đổi vai trò.", tenant)
 	}
 	if IsCentral(role) && actorID != "" {
@@ -69,7 +71,7 @@ func joinRoles() string {
 // already held is not an error and changes nothing. The change and its
 // audit entry commit together; other processes are told through the watcher.
 func (s *Service) AssignRole(ctx context.Context, actorID, userID, role, tenant string) error {
-	if err := s.checkGrant(ctx, actorID, userID, role, tenant); err != nil {
+	if err := s.checkGrant(ctx, true, actorID, userID, role, tenant); err != nil {
 		return err
 	}
 	line := []string{userID, role, tenant}
@@ -98,7 +100,7 @@ func (s *Service) AssignRole(ctx context.Context, actorID, userID, role, tenant 
 // RevokeRole takes the role template in tenant away from userID. A role not
 // held is ENOTFOUND. The last central admin cannot be removed.
 func (s *Service) RevokeRole(ctx context.Context, actorID, userID, role, tenant string) error {
-	if err := s.checkGrant(ctx, actorID, userID, role, tenant); err != nil {
+	if err := s.checkGrant(ctx, false, actorID, userID, role, tenant); err != nil {
 		return err
 	}
 	line := []string{userID, role, tenant}

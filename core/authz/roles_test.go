@@ -89,6 +89,18 @@ func TestRoleChangeRules(t *testing.T) {
 				t.Errorf("%s: %q (%v), want %q", c.name, got, err, c.want)
 			}
 		}
+		// Revoking works in an ended tenant (granting does not, above).
+		p72, _ := f.tenants.Tenant(ctx, "p72")
+		p72.Status = core.TenantActive
+		f.tenants.set(p72)
+		if err := f.svc.AssignRole(ctx, "", "frank", authz.RoleAuditor, "p72"); err != nil {
+			t.Fatal(err)
+		}
+		p72.Status = core.TenantEnded
+		f.tenants.set(p72)
+		if err := f.svc.RevokeRole(ctx, "", "frank", authz.RoleAuditor, "p72"); err != nil {
+			t.Errorf("revoking in an ended tenant: %v", err)
+		}
 		if err := f.svc.RevokeRole(ctx, "tw_admin", "u_central_admin", authz.RoleCentralAdmin, "tw"); core.ErrorCode(err) != core.EFORBIDDEN {
 			t.Errorf("tenant admin revoked a central admin: %v", err)
 		}
