@@ -285,9 +285,17 @@ func TestDelayedJob(t *testing.T) {
 			if err != nil || st.Backlog != 1 || st.OldestDueAge != 0 {
 				t.Fatalf("stats with only a future job: %+v, %v", st, err)
 			}
-			// The periodic requeue leaves a scheduled task alone.
-			if _, err := n.relay.Requeue(ctx, 0); err != nil {
-				t.Fatal(err)
+			// The periodic requeue does not look at jobs that are not due; the
+			// start-up one does, and leaves the scheduled task alone.
+			time.Sleep(5 * time.Millisecond)
+			if got, err := n.relay.Requeue(ctx, time.Millisecond); err != nil || got != 0 {
+				t.Fatalf("periodic requeue of a job not due: %d, %v", got, err)
+			}
+			if got, err := n.relay.Requeue(ctx, 0); err != nil || got != 1 {
+				t.Fatalf("start-up requeue: %d, %v", got, err)
+			}
+			if info, err := s.insp.GetTaskInfo(outbox.Queue, id); err != nil || info.State != asynq.TaskStateScheduled {
+				t.Fatalf("after requeue: %+v, %v; want still scheduled", info, err)
 			}
 			waitAllDone(t, s, time.Minute)
 			var ran time.Time

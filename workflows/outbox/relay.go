@@ -132,13 +132,22 @@ func (r *Relay) Pump(ctx context.Context) (int, error) {
 
 // Requeue enqueues again rows enqueued longer than age ago and not done.
 // A row whose task still exists in Asynq (pending, scheduled, retrying or
-// running) is left alone; a task Asynq gave up on is replaced.
+// running) is left alone; a task Asynq gave up on is replaced. With age > 0
+// (the periodic check) only rows that are due are checked: a delayed job
+// (an SLA timer) waits in Asynq's schedule, and checking thousands of them
+// every few minutes would be wasted; if Redis lost it, it is found once due.
+// Age 0 (start-up, when the in-process queue may be gone) checks every row.
 func (r *Relay) Requeue(ctx context.Context, age time.Duration) (int, error) {
-	cutoff := time.Now().UTC().Add(-age)
+	now := time.Now().UTC()
+	cutoff := now.Add(-age)
 	total := 0
 	for {
 		n, err := r.pass(ctx, func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("enqueued_at IS NOT NULL AND enqueued_at <= ?", cutoff)
+			q = q.Where("enqueued_at IS NOT NULL AND enqueued_at <= ?", cutoff)
+			if age > 0 {
+				q = q.Where("(process_at IS NULL OR process_at <= ?)", now)
+			}
+			return q
 		})
 		total += n
 		if err != nil || n < r.opt.Batch {
