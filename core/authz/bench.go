@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
 )
 
 // BenchRow is one measured policy size.
@@ -39,7 +42,9 @@ type benchReq struct{ sub, dom, perm, view string }
 // users, every shipped template — and on a 6-rule policy with the same model
 // and enforcer, interleaved in one run so both see the same machine load.
 // Requests mix own-tenant, foreign-tenant, central and aggregate-only
-// decisions, allowed and denied.
+// decisions, allowed and denied. A third row is the reference the model was
+// chosen against: the same national policy in the classic layout (one p line
+// per template and permission, Casbin's default role manager).
 func BenchDecisions(ctx context.Context, o BenchOptions) ([]BenchRow, error) {
 	templates, err := ParsePolicy(o.Policy)
 	if err != nil {
@@ -54,6 +59,13 @@ func BenchDecisions(ctx context.Context, o BenchOptions) ([]BenchRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	classic, err := classicPolicy(national, templates)
+	if err != nil {
+		return nil, err
+	}
+	if err := sameDecisions(national, classic, natReqs[:2000]); err != nil {
+		return nil, err
+	}
 	n, rounds := 200_000, 20
 	if o.Quick {
 		n, rounds = 20_000, 4
@@ -61,27 +73,36 @@ func BenchDecisions(ctx context.Context, o BenchOptions) ([]BenchRow, error) {
 	rows := []BenchRow{
 		{Name: "national: 100 tenants, 20,000 users", Rules: len(templates), Assignments: natAssign},
 		{Name: "small: 6 rules", Rules: 3, Assignments: 3},
+		{Name: "reference: classic layout, national size", Rules: len(templates), Assignments: natAssign},
 	}
-	lat := [2][]time.Duration{make([]time.Duration, 0, n), make([]time.Duration, 0, n)}
-	es := [2]*casbin.SyncedEnforcer{national, small}
-	reqs := [2][]benchReq{natReqs, smallReqs}
-	// Warm up both (matcher compilation, caches), then alternate rounds.
+	lat := [3][]time.Duration{make([]time.Duration, 0, n), make([]time.Duration, 0, n), make([]time.Duration, 0, n/10)}
+	es := [3]*casbin.SyncedEnforcer{national, small, classic}
+	reqs := [3][]benchReq{natReqs, smallReqs, natReqs}
+	share := [3]int{1, 1, 10} // the classic layout is slow: a tenth of the decisions
+	// Warm up (matcher compilation, caches), then alternate the national and
+	// the small policy round by round. The classic reference runs afterwards,
+	// alone: its garbage would otherwise slow the two it is not part of.
 	for i := range es {
-		if _, err := measure(es[i], reqs[i], 1000, nil, &rows[i]); err != nil {
+		if _, err := measure(es[i], reqs[i], 1000/share[i], nil, &rows[i]); err != nil {
 			return nil, err
 		}
 		rows[i].Allowed = 0
 	}
+	runtime.GC()
 	for round := 0; round < rounds; round++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for i := range es {
+		for i := 0; i < 2; i++ {
 			var err error
 			if lat[i], err = measure(es[i], reqs[i], n/rounds, lat[i], &rows[i]); err != nil {
 				return nil, err
 			}
 		}
+	}
+	runtime.GC()
+	if lat[2], err = measure(es[2], reqs[2], n/share[2], lat[2], &rows[2]); err != nil {
+		return nil, err
 	}
 	for i := range rows {
 		d := lat[i]
@@ -95,10 +116,18 @@ func BenchDecisions(ctx context.Context, o BenchOptions) ([]BenchRow, error) {
 }
 
 func measure(e *casbin.SyncedEnforcer, reqs []benchReq, n int, lat []time.Duration, row *BenchRow) ([]time.Duration, error) {
+	classic := e.GetModel()["r"]["r"].Tokens[2] == "r_obj"
 	for i := 0; i < n; i++ {
-		q := reqs[i%len(reqs)]
+		q := reqs[(len(lat)+i)%len(reqs)]
 		start := time.Now()
-		ok, err := e.Enforce(q.sub, q.dom, q.perm, q.view)
+		var ok bool
+		var err error
+		if classic {
+			obj, act, _ := strings.Cut(q.perm, ".")
+			ok, err = e.Enforce(q.sub, q.dom, obj, act, q.view)
+		} else {
+			ok, err = e.Enforce(q.sub, q.dom, q.perm, q.view)
+		}
 		d := time.Since(start)
 		if err != nil {
 			return nil, fmt.Errorf("enforce: %w", err)
@@ -198,6 +227,74 @@ func smallPolicy(modelText string) (*casbin.SyncedEnforcer, []benchReq, error) {
 		}
 	}
 	return e, reqs, nil
+}
+
+// classicModel is the layout this package does not use, kept as the
+// benchmark's reference: one p line per template, object, action and scope,
+// Casbin's default role manager, the matcher evaluated for every p line.
+const classicModel = `
+[request_definition]
+r = sub, dom, obj, act, view
+[policy_definition]
+p = sub, obj, act, scope
+[role_definition]
+g = _, _, _
+[policy_effect]
+e = some(where (p.eft == allow))
+[matchers]
+m = r.obj == p.obj && r.act == p.act && (p.scope == "own" && g(r.sub, p.sub, r.dom) || r.dom != "tw" && (p.scope == "any_child" || p.scope == "child" && r.view == "full") && g(r.sub, p.sub, "tw"))
+`
+
+// sameDecisions checks that the reference decides as this package's model
+// (it also checks the role managers against Casbin's default one).
+func sameDecisions(e, classic *casbin.SyncedEnforcer, reqs []benchReq) error {
+	for _, q := range reqs {
+		a, err := e.Enforce(q.sub, q.dom, q.perm, q.view)
+		if err != nil {
+			return err
+		}
+		obj, act, _ := strings.Cut(q.perm, ".")
+		b, err := classic.Enforce(q.sub, q.dom, obj, act, q.view)
+		if err != nil {
+			return err
+		}
+		if a != b {
+			return fmt.Errorf("bench: %+v is %v here and %v in the classic layout", q, a, b)
+		}
+	}
+	return nil
+}
+
+// classicPolicy loads the national policy of e into the classic layout.
+func classicPolicy(e *casbin.SyncedEnforcer, templates [][]string) (*casbin.SyncedEnforcer, error) {
+	m, err := model.NewModelFromString(classicModel)
+	if err != nil {
+		return nil, fmt.Errorf("classic model: %w", err)
+	}
+	c, err := casbin.NewSyncedEnforcer(m)
+	if err != nil {
+		return nil, fmt.Errorf("classic enforcer: %w", err)
+	}
+	var p [][]string
+	for _, t := range templates {
+		obj, act, scope, _ := ParsePerm(t[1])
+		sc := "own"
+		if scope != ScopeOwn {
+			sc = scope[1:]
+		}
+		p = append(p, []string{t[0], obj, act, sc})
+	}
+	g, err := e.GetGroupingPolicy()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.AddPolicies(p); err != nil {
+		return nil, fmt.Errorf("classic rules: %w", err)
+	}
+	if _, err := c.AddGroupingPolicies(g); err != nil {
+		return nil, fmt.Errorf("classic assignments: %w", err)
+	}
+	return c, nil
 }
 
 func allPerms() [][2]string {
