@@ -32,6 +32,11 @@ type isolationRow struct {
 	// CentreSees marks objects that tw's users legitimately read from tw
 	// (the tenant registry): the foreign-object check skips tw.
 	CentreSees bool
+	// PerTenantIDs marks ids that name the same thing in every tenant (a
+	// year: each tenant's own share of that year's estimate), so no id is
+	// foreign: the foreign-object check does not apply; the matrix still
+	// checks every cross-tenant call.
+	PerTenantIDs bool
 	// Why is required for routes that are not tenant-scoped (public and
 	// login-only routes): what keeps them from showing another tenant's data.
 	Why string

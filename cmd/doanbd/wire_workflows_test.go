@@ -31,12 +31,12 @@ var workflowIsolationRows = map[string]isolationRow{
 	"GET " + isoAPI + "/programs/:id/workflow":     {Object: isoProgram, ObjectParam: "id"},
 	// Estimates are ids by year, the same in every tenant: tw's is the stored
 	// national estimate, every other tenant's is its own live share.
-	"POST " + isoAPI + "/budget-estimates/:id/transitions": {Object: isoEstimate, ObjectParam: "id", CentreSees: true, Body: `{"action":"submit_review"}`},
-	"GET " + isoAPI + "/budget-estimates/:id/history":      {Object: isoEstimate, ObjectParam: "id", CentreSees: true},
-	"GET " + isoAPI + "/budget-estimates/:id/workflow":     {Object: isoEstimate, ObjectParam: "id", CentreSees: true},
-	"GET " + isoAPI + "/budget-estimates/:id":              {Object: isoEstimate, ObjectParam: "id", CentreSees: true},
-	"POST " + isoAPI + "/budget-estimates/:id/recompute":   {Object: isoEstimate, ObjectParam: "id", CentreSees: true},
-	"GET " + isoAPI + "/budget-estimates/:id/export":       {Object: isoEstimate, ObjectParam: "id", CentreSees: true},
+	"POST " + isoAPI + "/budget-estimates/:id/transitions": {Object: isoEstimate, ObjectParam: "id", PerTenantIDs: true, Body: `{"action":"submit_review"}`},
+	"GET " + isoAPI + "/budget-estimates/:id/history":      {Object: isoEstimate, ObjectParam: "id", PerTenantIDs: true},
+	"GET " + isoAPI + "/budget-estimates/:id/workflow":     {Object: isoEstimate, ObjectParam: "id", PerTenantIDs: true},
+	"GET " + isoAPI + "/budget-estimates/:id":              {Object: isoEstimate, ObjectParam: "id", PerTenantIDs: true},
+	"POST " + isoAPI + "/budget-estimates/:id/recompute":   {Object: isoEstimate, ObjectParam: "id", PerTenantIDs: true},
+	"GET " + isoAPI + "/budget-estimates/:id/export":       {Object: isoEstimate, ObjectParam: "id", PerTenantIDs: true},
 	"POST " + isoAPI + "/delegations":                      {Body: `{"to_user":"{learner}","starts_on":"2026-01-01","ends_on":"2026-01-31"}`},
 	"POST " + isoAPI + "/files":                            {},
 	"GET " + isoAPI + "/files/:id":                         {Object: isoFile, ObjectParam: "id"},

@@ -54,7 +54,8 @@ type SubjectInfo struct {
 // Subject connects a kind of record (plan, budget, program) to its workflow.
 type Subject interface {
 	// Workflow names the definition that applies to the subject; ENOTFOUND
-	// when the subject does not exist in tenant.
+	// when the subject does not exist in tenant; "" when it exists but no
+	// workflow runs on it (its status shows no actions and an empty history).
 	Workflow(ctx context.Context, q bun.IDB, tenant, id string) (string, error)
 	Load(ctx context.Context, q bun.IDB, tenant, id string) (SubjectInfo, error)
 	// SetStatus mirrors the workflow state onto the subject.

@@ -130,6 +130,10 @@ func (e *Engine) Status(ctx context.Context, p core.Principal, tenant, typ, id s
 		if err != nil {
 			return err
 		}
+		if name == "" {
+			st = &State{Actions: []Action{}}
+			return nil
+		}
 		in, d, err := e.loadInstance(ctx, q, tenant, typ, id, false)
 		if err != nil {
 			return err
@@ -191,6 +195,9 @@ func (e *Engine) Fire(ctx context.Context, p core.Principal, tenant, typ, id str
 		name, err := subj.Workflow(ctx, tx, tenant, id)
 		if err != nil {
 			return err
+		}
+		if name == "" {
+			return core.Invalid("Hồ sơ này không đi qua quy trình phê duyệt.", core.FieldError{Field: "action", Message: "không có thao tác nào"})
 		}
 		inst, d, err := e.loadInstance(ctx, tx, tenant, typ, id, true)
 		if err != nil {

@@ -9,8 +9,23 @@ import (
 // ShippedTenant marks definitions shipped in configs/workflows.
 const ShippedTenant = "*"
 
+// definitionRow is one stored version: shipped (workflow_definitions, no
+// tenant) or a tenant's own (workflow_overrides, under row-level security).
 type definitionRow struct {
-	bun.BaseModel `bun:"table:workflow_definitions"`
+	bun.BaseModel `bun:"table:workflow_definitions,alias:d"`
+
+	ID        string    `bun:"id,pk"`
+	TenantID  string    `bun:"-"`
+	Name      string    `bun:"name,notnull"`
+	Version   int       `bun:"version,notnull"`
+	Hash      string    `bun:"hash,notnull"`
+	Source    string    `bun:"source,notnull"`
+	CreatedBy string    `bun:"-"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
+}
+
+type overrideRow struct {
+	bun.BaseModel `bun:"table:workflow_overrides,alias:o"`
 
 	ID        string    `bun:"id,pk"`
 	TenantID  string    `bun:"tenant_id,notnull"`
@@ -20,6 +35,11 @@ type definitionRow struct {
 	Source    string    `bun:"source,notnull"`
 	CreatedBy string    `bun:"created_by,notnull"`
 	CreatedAt time.Time `bun:"created_at,notnull"`
+}
+
+func (o overrideRow) row() definitionRow {
+	return definitionRow{ID: o.ID, TenantID: o.TenantID, Name: o.Name, Version: o.Version, Hash: o.Hash,
+		Source: o.Source, CreatedBy: o.CreatedBy, CreatedAt: o.CreatedAt}
 }
 
 // Instance is one subject's run through a workflow.

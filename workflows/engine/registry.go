@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -73,15 +74,49 @@ func (r *registry) SyncShipped(ctx context.Context, fsys fs.FS, dir string) erro
 	return nil
 }
 
+// rows lists the stored versions of name for tenant (ShippedTenant: the
+// shipped ones), newest first.
+func rows(ctx context.Context, q bun.IDB, tenant, name string) ([]definitionRow, error) {
+	var out []definitionRow
+	if tenant == ShippedTenant {
+		q := q.NewSelect().Model(&out).OrderExpr("version DESC")
+		if name != "" {
+			q = q.Where("name = ?", name)
+		}
+		if err := q.Scan(ctx); err != nil {
+			return nil, fmt.Errorf("load definitions: %w", err)
+		}
+		for i := range out {
+			out[i].TenantID = ShippedTenant
+		}
+		return out, nil
+	}
+	var os []overrideRow
+	sel := q.NewSelect().Model(&os).Where("tenant_id = ?", tenant).OrderExpr("version DESC")
+	if name != "" {
+		sel = sel.Where("name = ?", name)
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load definitions: %w", err)
+	}
+	for _, o := range os {
+		out = append(out, o.row())
+	}
+	return out, nil
+}
+
 // save stores d as the next version for tenant unless the same content is
 // already stored; it returns the row id.
 func (r *registry) save(ctx context.Context, tenant, actor string, d *definition.Definition) (string, error) {
 	var id string
-	err := r.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		var existing []definitionRow
-		if err := tx.NewSelect().Model(&existing).Where("tenant_id = ? AND name = ?", tenant, d.Name).
-			OrderExpr("version DESC").Scan(ctx); err != nil {
-			return fmt.Errorf("load definitions: %w", err)
+	txTenant := tenant
+	if tenant == ShippedTenant {
+		txTenant = core.CentralTenant // shipped definitions are platform rows; any scope will do
+	}
+	err := r.db.TenantTx(ctx, txTenant, func(ctx context.Context, tx bun.Tx) error {
+		existing, err := rows(ctx, tx, tenant, d.Name)
+		if err != nil {
+			return err
 		}
 		for _, e := range existing {
 			if e.Hash == d.Hash {
@@ -89,21 +124,26 @@ func (r *registry) save(ctx context.Context, tenant, actor string, d *definition
 				return nil
 			}
 		}
-		row := &definitionRow{ID: sqldb.NewID(), TenantID: tenant, Name: d.Name, Version: 1, Hash: d.Hash,
-			Source: string(d.Source), CreatedBy: actor, CreatedAt: time.Now().UTC()}
+		version := 1
 		if len(existing) > 0 {
-			row.Version = existing[0].Version + 1
+			version = existing[0].Version + 1
 		}
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		id = sqldb.NewID()
+		now := time.Now().UTC()
+		var model any = &definitionRow{ID: id, Name: d.Name, Version: version, Hash: d.Hash, Source: string(d.Source), CreatedAt: now}
+		if tenant != ShippedTenant {
+			model = &overrideRow{ID: id, TenantID: tenant, Name: d.Name, Version: version, Hash: d.Hash,
+				Source: string(d.Source), CreatedBy: actor, CreatedAt: now}
+		}
+		if _, err := tx.NewInsert().Model(model).Exec(ctx); err != nil {
 			return fmt.Errorf("save definition %s: %w", d.Name, err)
 		}
-		id = row.ID
 		return nil
 	})
 	return id, err
 }
 
-// get returns a parsed definition by row id.
+// get returns a parsed definition by row id (shipped, or an override visible in q).
 func (r *registry) get(ctx context.Context, q bun.IDB, id string) (*definition.Definition, error) {
 	r.mu.RLock()
 	d := r.byID[id]
@@ -111,13 +151,17 @@ func (r *registry) get(ctx context.Context, q bun.IDB, id string) (*definition.D
 	if d != nil {
 		return d, nil
 	}
-	var row definitionRow
-	if err := q.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+	var src string
+	err := q.NewSelect().Model((*definitionRow)(nil)).Column("source").Where("id = ?", id).Scan(ctx, &src)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = q.NewSelect().Model((*overrideRow)(nil)).Column("source").Where("id = ?", id).Scan(ctx, &src)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("load definition %s: %w", id, err)
 	}
-	d, probs := definition.Parse([]byte(row.Source), Catalog)
+	d, probs := definition.Parse([]byte(src), Catalog)
 	if probs != nil {
-		return nil, fmt.Errorf("stored definition %s v%d no longer parses: %w", row.Name, row.Version, probs)
+		return nil, fmt.Errorf("stored definition %s no longer parses: %w", id, probs)
 	}
 	r.mu.Lock()
 	r.byID[id] = d
@@ -128,17 +172,13 @@ func (r *registry) get(ctx context.Context, q bun.IDB, id string) (*definition.D
 // current returns the id of the definition new instances of name start on in
 // tenant: the tenant's latest override, else the latest shipped version.
 func (r *registry) current(ctx context.Context, q bun.IDB, tenant, name string) (string, error) {
-	var rows []definitionRow
-	if err := q.NewSelect().Model(&rows).Column("id", "tenant_id", "version").
-		Where("name = ? AND tenant_id IN (?)", name, bun.In([]string{tenant, ShippedTenant})).
-		OrderExpr("version DESC").Scan(ctx); err != nil {
-		return "", fmt.Errorf("find definition %s: %w", name, err)
-	}
-	for _, want := range []string{tenant, ShippedTenant} {
-		for _, row := range rows {
-			if row.TenantID == want {
-				return row.ID, nil
-			}
+	for _, t := range []string{tenant, ShippedTenant} {
+		rs, err := rows(ctx, q, t, name)
+		if err != nil {
+			return "", err
+		}
+		if len(rs) > 0 {
+			return rs[0].ID, nil
 		}
 	}
 	return "", core.Errorf(core.ENOTFOUND, "Không tìm thấy quy trình %q.", name)
@@ -157,19 +197,33 @@ type DefinitionInfo struct {
 
 // Definitions lists the shipped and the tenant's own definition versions.
 func (e *Engine) Definitions(ctx context.Context, tenant string) ([]DefinitionInfo, error) {
-	var rows []definitionRow
+	var all []definitionRow
 	err := e.db.ReadTenant(ctx, tenant, func(ctx context.Context, q bun.IDB) error {
-		return q.NewSelect().Model(&rows).Where("tenant_id IN (?)", bun.In([]string{tenant, ShippedTenant})).
-			OrderExpr("name, tenant_id, version").Scan(ctx)
+		for _, t := range []string{ShippedTenant, tenant} {
+			rs, err := rows(ctx, q, t, "")
+			if err != nil {
+				return err
+			}
+			all = append(all, rs...)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list definitions: %w", err)
 	}
-	out := make([]DefinitionInfo, len(rows))
-	for i, r := range rows {
+	out := make([]DefinitionInfo, len(all))
+	for i, r := range all {
 		out[i] = DefinitionInfo{ID: r.ID, Name: r.Name, Tenant: r.TenantID, Version: r.Version, Hash: r.Hash, CreatedAt: r.CreatedAt, Source: r.Source}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		if out[i].Tenant != out[j].Tenant {
+			return out[i].Tenant == ShippedTenant
+		}
+		return out[i].Version < out[j].Version
+	})
 	return out, nil
 }
 

@@ -1,6 +1,18 @@
--- Workflow definitions (shipped ones under tenant '*', overrides under the tenant),
+-- Workflow definitions (shipped ones, and tenants' own overrides),
 -- instances, append-only history, parallel steps, delegations, in-app notifications, files.
+-- Shipped definitions are platform data (no tenant); a tenant's own versions
+-- live in workflow_overrides under row-level security.
 CREATE TABLE workflow_definitions (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    hash        TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    created_at  TIMESTAMP NOT NULL,
+    UNIQUE (name, version),
+    UNIQUE (name, hash)
+);
+CREATE TABLE workflow_overrides (
     id          TEXT PRIMARY KEY,
     tenant_id   TEXT NOT NULL,
     name        TEXT NOT NULL,
@@ -17,7 +29,7 @@ CREATE TABLE workflow_instances (
     tenant_id          TEXT NOT NULL,
     subject_type       TEXT NOT NULL,
     subject_id         TEXT NOT NULL,
-    definition_id      TEXT NOT NULL REFERENCES workflow_definitions (id),
+    definition_id      TEXT NOT NULL, -- workflow_definitions or workflow_overrides
     state              TEXT NOT NULL,
     lock_version       INTEGER NOT NULL,
     author_id          TEXT NOT NULL,
