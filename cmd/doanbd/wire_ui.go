@@ -31,6 +31,7 @@ func (a *App) setupUI(_ context.Context) error {
 	}
 	o.Members = uiMembers{id: a.identity, az: a.authz}
 	o.Audit = newUIAudit(a.DB)
+	o.TenantAdmin = uiTenants{a.newTenantStore()}
 	// The national estimate is stateless over the database: the pages build
 	// their own reader of it, as the workflow wiring does.
 	plans, ts := a.PlanService(), a.newTenantStore()

@@ -10,6 +10,7 @@ import (
 	"doanbd/core/sqldb"
 	"doanbd/core/web"
 	"doanbd/core/web/ui"
+	"doanbd/tenants"
 )
 
 // uiMembers joins identity (accounts) and authorization (roles) for the
@@ -83,4 +84,16 @@ func (a uiAudit) Audit(ctx context.Context, tenant, action string, limit, offset
 			ObjectID: r.ObjectID, IP: r.IP, Detail: detail}
 	}
 	return out, total, nil
+}
+
+// uiTenants is the tenant registry for the central office's tenants page.
+type uiTenants struct{ s *tenants.Store }
+
+func (t uiTenants) ListTenants(ctx context.Context, kind, status string) ([]core.Tenant, error) {
+	return t.s.List(ctx, tenants.ListFilter{Kind: kind, Status: status})
+}
+
+func (t uiTenants) CreateTenant(ctx context.Context, actor core.Principal, in ui.NewTenant) (core.Tenant, error) {
+	return t.s.Create(ctx, actor, tenants.TenantInput{Slug: in.Slug, Name: in.Name, Kind: in.Kind, Code: in.Code,
+		Parent: in.Parent, ValidFrom: in.ValidFrom, AggregateOnly: in.AggregateOnly})
 }

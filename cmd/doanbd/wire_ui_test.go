@@ -48,6 +48,8 @@ func init() {
 		"POST /t/:tenant/plans/:id/actions":             pl,
 
 		// Administration.
+		"GET /t/:tenant/tenants":          {},
+		"POST /t/:tenant/tenants":         {Body: "slug=xx2&name=x&kind=affiliated"},
 		"GET /t/:tenant/admin/users":      {},
 		"POST /t/:tenant/admin/users":     {},
 		"POST /t/:tenant/admin/roles":     {},

@@ -21,6 +21,7 @@ const (
 	objReport   = "report"
 
 	actRead           = "read"
+	actCreate         = "create"
 	actWrite          = "write"
 	actManage         = "manage"
 	actImport         = "import"

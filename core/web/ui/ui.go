@@ -69,6 +69,8 @@ type Options struct {
 	Members     Members
 	Definitions Definitions
 	Audit       AuditLog
+	// TenantAdmin is the registry for the central office's tenants page.
+	TenantAdmin TenantAdmin
 	Log         *slog.Logger
 	// SecureCookies marks the UI's own cookies (language, flash) Secure.
 	SecureCookies bool
@@ -94,7 +96,9 @@ type UI struct {
 	members   Members
 	defs      Definitions
 	audit     AuditLog
-	sections  []section
+	// tenantAdmin serves the central office's tenants page.
+	tenantAdmin TenantAdmin
+	sections    []section
 	// tileSources fill the home page, one per capability wired in.
 	tileSources []tileSource
 }
@@ -123,7 +127,7 @@ func New(opt Options) (*UI, error) {
 	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
 		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer,
 		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows, estimates: opt.Estimates,
-		members: opt.Members, defs: opt.Definitions, audit: opt.Audit}, nil
+		members: opt.Members, defs: opt.Definitions, audit: opt.Audit, tenantAdmin: opt.TenantAdmin}, nil
 }
 
 // Register installs the error pages and the routes of every page group.
@@ -138,6 +142,7 @@ func (u *UI) Register(s *web.Server) {
 	u.registerPrograms(s)
 	u.registerBudget(s)
 	u.registerAdmin(s)
+	u.registerTenants(s)
 	u.registerInbox(s)
 }
 

@@ -90,4 +90,31 @@ func TestAdminAndVariant(t *testing.T) {
 	b.Login(demo("planner", "bqp"), pw)
 	b.Open("/t/bqp/programs?source=variant")
 	b.Expect("#program-table", "Đang áp dụng")
+	b.Logout()
+
+	// The central administrator keeps the tenant map: the 2025 merger shows,
+	// a new affiliated union is created and gets its administrator.
+	b.Login(demo("central_admin", "tw"), pw)
+	b.Open("/t/tw/tenants?status=ended")
+	b.Expect("#tenant-table", "p72")
+	b.Expect("#tenant-table", "(p80)")
+	b.Open("/t/tw/tenants")
+	b.Do("open the form", chromedp.Click(chromedp.CSS("details.card summary")))
+	b.Submit("create a union",
+		chromedp.SendKeys(chromedp.CSS("#f-slug"), "dtn-thu"),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "Đoàn Thanh niên Khối Thử nghiệm"),
+		chromedp.SetValue(chromedp.CSS("#f-kind"), "affiliated"),
+		chromedp.Click(chromedp.CSS("#tenant-create")))
+	b.Check(b.Path() == "/t/dtn-thu/admin/users", "after create: %s", b.Path())
+	b.Do("open the user form", chromedp.Click(chromedp.CSS("details.card summary")))
+	b.Submit("add its administrator",
+		chromedp.SendKeys(chromedp.CSS("#f-email"), "admin@dtn-thu.example.vn"),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "Trần Quốc Bảo"),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), "Quan-tri-Moi-2026"),
+		chromedp.SetValue(chromedp.CSS("#f-role"), "tenant_admin"),
+		chromedp.Click(chromedp.CSS("#user-add")))
+	b.Expect("#user-table", "admin@dtn-thu.example.vn")
+	b.Logout()
+	b.Login("admin@dtn-thu.example.vn", "Quan-tri-Moi-2026")
+	b.Check(b.Path() == "/t/dtn-thu/", "the new admin lands on %s", b.Path())
 }
