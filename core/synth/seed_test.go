@@ -78,6 +78,14 @@ func TestSeed(t *testing.T) {
 				t.Errorf("%s: %d rows, want %d", table, got, want)
 			}
 		}
+		if err := synth.Vacuum(ctx, db.Owner); err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect == "postgres" {
+			if err := synth.Vacuum(ctx, db.DB); err == nil {
+				t.Error("vacuum as the application role (not the owner) did not fail")
+			}
+		}
 		checkWorkflows(t, db)
 		checkPlans(t, db, plans, res.Counts.Instances)
 		checkRoster(t, p)

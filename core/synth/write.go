@@ -215,3 +215,29 @@ func (w *pgWriter) close(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Vacuum runs VACUUM (ANALYZE) on every table the load wrote, on
+// PostgreSQL: after a bulk load the visibility map is empty, so index-only
+// scans (the roster's counts) visit the heap for every row until autovacuum
+// comes by, and the planner has no statistics. db must connect as the
+// tables' owner (the migrating role); SQLite needs nothing (the load ends
+// with ANALYZE).
+func Vacuum(ctx context.Context, db *sqldb.DB) error {
+	if db.Dialect != sqldb.Postgres {
+		return nil
+	}
+	var owner bool
+	if err := db.NewRaw(`SELECT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'cadres' AND tableowner = current_user)
+		OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`).Scan(ctx, &owner); err != nil {
+		return fmt.Errorf("synthetic data: vacuum: %w", err)
+	}
+	if !owner {
+		return fmt.Errorf("synthetic data: vacuum: the role does not own the tables (set DOANBD_MIGRATE_DATABASE_URL)")
+	}
+	for _, tb := range tableOrder {
+		if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE) "+tb.name); err != nil {
+			return fmt.Errorf("synthetic data: vacuum %s: %w", tb.name, err)
+		}
+	}
+	return nil
+}
