@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"doanbd/core/web/ui"
+	"doanbd/plugins/host"
 	"doanbd/workflows/consolidation"
 )
 
@@ -32,6 +33,11 @@ func (a *App) setupUI(_ context.Context) error {
 	o.Members = uiMembers{id: a.identity, az: a.authz}
 	o.Audit = newUIAudit(a.DB)
 	o.TenantAdmin = uiTenants{a.newTenantStore()}
+	if h, err := a.PluginHost(); err != nil {
+		return err
+	} else if h != nil {
+		o.PluginAdmin = uiPlugins{h: h, st: host.NewDBStore(a.DB)}
+	}
 	// The national estimate is stateless over the database: the pages build
 	// their own reader of it, as the workflow wiring does.
 	plans, ts := a.PlanService(), a.newTenantStore()

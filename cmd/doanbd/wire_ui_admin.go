@@ -10,6 +10,7 @@ import (
 	"doanbd/core/sqldb"
 	"doanbd/core/web"
 	"doanbd/core/web/ui"
+	"doanbd/plugins/host"
 	"doanbd/tenants"
 )
 
@@ -96,4 +97,82 @@ func (t uiTenants) ListTenants(ctx context.Context, kind, status string) ([]core
 func (t uiTenants) CreateTenant(ctx context.Context, actor core.Principal, in ui.NewTenant) (core.Tenant, error) {
 	return t.s.Create(ctx, actor, tenants.TenantInput{Slug: in.Slug, Name: in.Name, Kind: in.Kind, Code: in.Code,
 		Parent: in.Parent, ValidFrom: in.ValidFrom, AggregateOnly: in.AggregateOnly})
+}
+
+// uiPlugins is the plugin host and a tenant's choices, for the plugins page
+// (the same store the plugin API writes).
+type uiPlugins struct {
+	h  *host.Host
+	st *host.DBStore
+}
+
+func (p uiPlugins) TenantPlugins(ctx context.Context, tenant string) ([]ui.PluginState, error) {
+	tps, err := p.st.TenantPlugins(ctx, tenant)
+	if err != nil {
+		return nil, core.Internal(err, "tenant plugins")
+	}
+	chosen := map[string]host.TenantPlugin{}
+	for _, tp := range tps {
+		chosen[tp.Plugin] = tp
+	}
+	var out []ui.PluginState
+	seen := map[string]bool{}
+	for _, in := range p.h.Plugins() {
+		if seen[in.Name] {
+			continue
+		}
+		seen[in.Name] = true
+		s := ui.PluginState{Name: in.Name, Version: in.Version, Status: in.Status, Capabilities: in.Capabilities,
+			Installed: true, Settings: map[string]string{}}
+		if tp, ok := chosen[in.Name]; ok {
+			s.Enabled, s.Settings = tp.Enabled, tp.Settings
+		}
+		if !s.Enabled && s.Status == host.StatusOK {
+			s.Status = host.StatusDisabled
+		}
+		out = append(out, s)
+	}
+	for _, tp := range tps {
+		if !seen[tp.Plugin] {
+			out = append(out, ui.PluginState{Name: tp.Plugin, Status: host.StatusFailed, Capabilities: tp.Capabilities,
+				Enabled: tp.Enabled, Settings: tp.Settings})
+		}
+	}
+	return out, nil
+}
+
+func (p uiPlugins) SetPlugin(ctx context.Context, actor core.Principal, tenant, name string, enabled bool, settings map[string]string) error {
+	info, installed := p.h.Plugin(name)
+	if !installed {
+		known := false
+		tps, err := p.st.TenantPlugins(ctx, tenant)
+		if err != nil {
+			return core.Internal(err, "tenant plugins")
+		}
+		for _, tp := range tps {
+			if tp.Plugin == name {
+				known, info.Capabilities = true, tp.Capabilities
+			}
+		}
+		if !known {
+			return core.Errorf(core.ENOTFOUND, "Không tìm thấy plugin.")
+		}
+		if enabled {
+			return core.Invalid("Plugin chưa được cài đặt trên máy chủ nên không bật được.",
+				core.FieldError{Field: "enabled", Message: "chỉ có thể tắt plugin chưa được cài đặt"})
+		}
+	}
+	if len(settings) > 32 {
+		return core.Invalid("Quá nhiều thiết lập.", core.FieldError{Field: "settings", Message: "tối đa 32 thiết lập"})
+	}
+	for k, v := range settings {
+		if len(v) > 2000 {
+			return core.Invalid("Thiết lập quá dài.", core.FieldError{Field: "settings", Message: k + ": tối đa 2000 ký tự"})
+		}
+	}
+	if err := p.st.Put(ctx, tenant, host.TenantPlugin{Plugin: name, Enabled: enabled, Settings: settings,
+		Capabilities: info.Capabilities, UpdatedBy: actor.UserID}); err != nil {
+		return core.Internal(err, "save tenant plugin")
+	}
+	return nil
 }

@@ -71,6 +71,8 @@ type Options struct {
 	Audit       AuditLog
 	// TenantAdmin is the registry for the central office's tenants page.
 	TenantAdmin TenantAdmin
+	// PluginAdmin is the plugin host for the plugins page.
+	PluginAdmin PluginAdmin
 	Log         *slog.Logger
 	// SecureCookies marks the UI's own cookies (language, flash) Secure.
 	SecureCookies bool
@@ -98,6 +100,7 @@ type UI struct {
 	audit     AuditLog
 	// tenantAdmin serves the central office's tenants page.
 	tenantAdmin TenantAdmin
+	pluginAdmin PluginAdmin
 	sections    []section
 	// tileSources fill the home page, one per capability wired in.
 	tileSources []tileSource
@@ -127,7 +130,7 @@ func New(opt Options) (*UI, error) {
 	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
 		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer,
 		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows, estimates: opt.Estimates,
-		members: opt.Members, defs: opt.Definitions, audit: opt.Audit, tenantAdmin: opt.TenantAdmin}, nil
+		members: opt.Members, defs: opt.Definitions, audit: opt.Audit, tenantAdmin: opt.TenantAdmin, pluginAdmin: opt.PluginAdmin}, nil
 }
 
 // Register installs the error pages and the routes of every page group.
@@ -143,6 +146,7 @@ func (u *UI) Register(s *web.Server) {
 	u.registerBudget(s)
 	u.registerAdmin(s)
 	u.registerTenants(s)
+	u.registerPlugins(s)
 	u.registerInbox(s)
 }
 

@@ -43,6 +43,14 @@ func TestAdminAndVariant(t *testing.T) {
 	b.Open("/t/p79/admin/audit?action=user.create")
 	b.Expect("#audit-table", "user.create")
 
+	b.Open("/t/p79/admin/plugins")
+	b.Expect("#plugin-localprograms", "ProgramCatalog")
+	st = b.Submit("a bad settings line",
+		chromedp.SetValue(chromedp.CSS("#settings-costnorms"), "Bảng định mức"),
+		chromedp.Click(chromedp.CSS("#plugin-costnorms button[type=submit]")))
+	b.Check(st == 422, "bad settings: %d", st)
+	b.Expect("#plugin-costnorms .field-error", "Dòng 1")
+
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "annual_plan.yaml")
 	if err := os.WriteFile(bad, []byte("name: annual_plan\nsubject: plan\ninitial: nowhere\nstates:\n  draft:\n    title: Nháp\n"), 0o644); err != nil {
