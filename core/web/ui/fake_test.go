@@ -125,13 +125,13 @@ func (f *fakeIdentity) Authorize(_ context.Context, p core.Principal, tenant, ob
 
 // testServer is a web server with the UI registered over fakes.
 type testServer struct {
-	t   *testing.T
+	t   testing.TB
 	s   *web.Server
 	ids *fakeIdentity
 	ui  *UI
 }
 
-func newTestServer(t *testing.T, opts ...func(*Options)) *testServer {
+func newTestServer(t testing.TB, opts ...func(*Options)) *testServer {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s, err := web.New(web.Options{Addr: "127.0.0.1:0", Log: log})
