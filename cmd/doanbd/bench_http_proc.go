@@ -83,6 +83,14 @@ func (c *child) stop() {
 	}
 }
 
+// resetPeak restarts the child's peak resident memory (VmHWM) from its
+// current size (Linux: "5" into /proc/PID/clear_refs), so the peak read
+// later is the load's, not the start-up's or the login's (argon2id takes
+// 64 MiB per password check).
+func (c *child) resetPeak() error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", c.cmd.Process.Pid), []byte("5"), 0)
+}
+
 // peakMB is the child's peak resident memory so far (VmHWM).
 func (c *child) peakMB() (float64, error) {
 	_, hwm, err := procMemory(c.cmd.Process.Pid)
