@@ -196,7 +196,7 @@ func workerConfig(cfg config.Config, log *slog.Logger) asynq.Config {
 	// jobs arriving at a steady pace. On Redis a look is one cheap call; on the
 	// embedded server it is a Lua script interpreted in Go (a fresh VM each
 	// time), so the single-node mode looks less often to stay light when idle.
-	check := 50 * time.Millisecond
+	check := 20 * time.Millisecond
 	if cfg.EmbeddedQueue() {
 		check = 200 * time.Millisecond
 	}
@@ -209,9 +209,15 @@ func workerConfig(cfg config.Config, log *slog.Logger) asynq.Config {
 	}
 }
 
-// relayOptions are the outbox relay's settings.
+// relayOptions are the outbox relay's settings. An idle look for new rows is
+// one indexed query that finds nothing; on PostgreSQL look often, for low
+// latency (several relays each add their own looks).
 func relayOptions(cfg config.Config) outbox.RelayOptions {
-	return outbox.RelayOptions{StaleAfter: cfg.OutboxStaleAge, Retention: cfg.OutboxRetention}
+	o := outbox.RelayOptions{StaleAfter: cfg.OutboxStaleAge, Retention: cfg.OutboxRetention}
+	if !cfg.Embedded() {
+		o.Poll = 20 * time.Millisecond
+	}
+	return o
 }
 
 // Close releases connections.

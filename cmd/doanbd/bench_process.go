@@ -42,6 +42,7 @@ func main() {
 type procSample struct {
 	ready    time.Duration // exec → first 200 on /readyz
 	rss, hwm float64       // MB, after the idle wait
+	anon     float64       // MB of rss that is not file-backed (heap, stacks)
 	exitErr  error         // from SIGTERM: nil is a clean exit (code 0)
 }
 
@@ -83,6 +84,7 @@ func (e *benchEnv) benchProcess(ctx context.Context) ([]benchkit.Row, error) {
 		return &benchkit.Baseline{Name: baseName, Value: benchkit.Median(xs)}
 	}
 	ready := func(s procSample) float64 { return benchkit.Ms(s.ready) }
+	anon := func(s procSample) float64 { return s.anon }
 	rss := func(s procSample) float64 { return s.rss }
 	hwm := func(s procSample) float64 { return s.hwm }
 	name := "doanbd serve · embedded, empty database"
@@ -92,7 +94,8 @@ func (e *benchEnv) benchProcess(ctx context.Context) ([]benchkit.Row, error) {
 			Note: "from exec to the first 200 on /readyz, polled every 2 ms; includes creating and migrating the SQLite file"},
 		{Benchmark: name, Figure: fmt.Sprintf("idle RSS after %s (VmRSS, median)", idle), Value: pick(doanbd, rss).Value, Unit: "MB",
 			Baseline: pick(base, rss), Goal: benchkit.Goal{Kind: benchkit.Below, Limit: 60},
-			Note: "VmRSS from /proc/PID/status once ready and idle (1 MB = 2^20 bytes)"},
+			Note: fmt.Sprintf("VmRSS from /proc/PID/status once ready and idle (1 MB = 2^20 bytes); of it %.1f MB anonymous "+
+				"(heap, stacks), the rest pages of the binary (file-backed, shared, reclaimable)", pick(doanbd, anon).Value)},
 		{Benchmark: name, Figure: "peak RSS (VmHWM, median)", Value: pick(doanbd, hwm).Value, Unit: "MB", Baseline: pick(base, hwm)},
 	}
 	if buildErr != nil {
@@ -189,33 +192,37 @@ func (e *benchEnv) startMeasure(ctx context.Context, bin string, args, env []str
 	case <-time.After(idle):
 	case <-ctx.Done():
 	}
-	s.rss, s.hwm, err = procMemory(cmd.Process.Pid)
+	m, err := procStatus(cmd.Process.Pid)
+	s.rss, s.hwm, s.anon = m["VmRSS"], m["VmHWM"], m["RssAnon"]
 	s.exitErr = stop()
 	return s, err
 }
 
 // procMemory reads VmRSS and VmHWM (MB) of a running process.
 func procMemory(pid int) (rss, hwm float64, err error) {
+	m, err := procStatus(pid)
+	return m["VmRSS"], m["VmHWM"], err
+}
+
+// procStatus reads the memory fields (kB) of /proc/PID/status, in MB.
+func procStatus(pid int) (map[string]float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, fmt.Errorf("read process memory: %w", err)
+		return nil, fmt.Errorf("read process memory: %w", err)
 	}
+	m := map[string]float64{}
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
+		if v = strings.TrimSpace(v); !ok || !strings.HasSuffix(v, " kB") {
 			continue
 		}
-		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+		kb, err := strconv.ParseFloat(strings.TrimSuffix(v, " kB"), 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("parse %s: %w", k, err)
+			return nil, fmt.Errorf("parse %s: %w", k, err)
 		}
-		if k == "VmRSS" {
-			rss = kb / 1024
-		} else {
-			hwm = kb / 1024
-		}
+		m[k] = kb / 1024
 	}
-	return rss, hwm, nil
+	return m, nil
 }
 
 func freeAddr() (string, error) {
