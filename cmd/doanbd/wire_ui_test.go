@@ -28,6 +28,7 @@ func init() {
 		"POST /t/:tenant/cadres/:id":           cadre,
 		"POST /t/:tenant/cadres/:id/positions": cadre,
 		"GET /t/:tenant/units/options":         {},
+		"GET /t/:tenant/cadres/pick":           {Query: "?nq=nguyen"},
 		"GET /t/:tenant/imports/new":           {},
 		"GET /t/:tenant/imports/template":      {},
 		"POST /t/:tenant/imports":              {},

@@ -26,6 +26,8 @@ var classFormats = []string{budget.FormatInPerson, budget.FormatOnline, budget.F
 
 type classFormData struct {
 	Plan      *plan.View
+	Nominees  []nomineeOption
+	CanPick   bool
 	ClassID   string
 	Programs  []optGroup
 	Formats   []option
@@ -74,7 +76,7 @@ func (u *UI) classFormData(c *gin.Context, v *View, pv *plan.View, classID strin
 		}
 		g.Options = append(g.Options, option{programValue(pr), pr.Code + " — " + pr.Name})
 	}
-	d := classFormData{Plan: pv, ClassID: classID, CanDelete: classID != ""}
+	d := classFormData{Plan: pv, ClassID: classID, CanDelete: classID != "", CanPick: u.roster != nil && u.can(c, v, objCadre, actRead)}
 	for _, k := range []string{"central", "variant", "plugin"} {
 		if g, ok := groups[k]; ok {
 			d.Programs = append(d.Programs, *g)
@@ -144,6 +146,10 @@ func (u *UI) classForm(c *gin.Context) error {
 	if cls.PriorityArea {
 		vals.Set("priority_area", "1")
 	}
+	vals["nominees"] = cls.Nominees
+	if d.Nominees, err = u.nomineeOptions(c, v.Tenant.ID, cls.Nominees); err != nil {
+		return err
+	}
 	v.Form = emptyForm(u.cat.For(v.Lang), vals)
 	v.Data = d
 	return u.html(c, "class_form", v)
@@ -203,8 +209,34 @@ func (u *UI) classSave(c *gin.Context, classID string) error {
 	if err != nil {
 		return err
 	}
+	if d.Nominees, err = u.nomineeOptions(c, v.Tenant.ID, in.Nominees); err != nil {
+		return err
+	}
 	v.Form, v.Data, v.Status = f, d, http.StatusUnprocessableEntity
 	return u.html(c, "class_form", v)
+}
+
+// nomineeOption is a cadre shown as a checkbox in the class form.
+type nomineeOption struct {
+	ID, Label string
+}
+
+// nomineeOptions names the chosen nominees (one query for all of them).
+func (u *UI) nomineeOptions(c *gin.Context, tenant string, ids []string) ([]nomineeOption, error) {
+	if u.roster == nil || len(ids) == 0 {
+		return nil, nil
+	}
+	found, err := u.roster.Nominees(c.Request.Context(), tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []nomineeOption
+	for _, id := range ids {
+		if n, ok := found[id]; ok {
+			out = append(out, nomineeOption{ID: id, Label: n.Name + " (" + n.BirthDate.VN() + ")"})
+		}
+	}
+	return out, nil
 }
 
 // classDelete handles POST /t/:tenant/plans/:id/classes/:cid/delete.
@@ -238,6 +270,13 @@ func classInput(f *Form) plan.ClassInput {
 			f.Fail("learners", "class.learners_invalid")
 		}
 		in.Learners = n
+	}
+	seen := map[string]bool{}
+	for _, id := range f.List("nominees") {
+		if id = strings.TrimSpace(id); id != "" && !seen[id] {
+			seen[id] = true
+			in.Nominees = append(in.Nominees, id)
+		}
 	}
 	in.StartDate = budgetDate(f, "start_date")
 	in.EndDate = budgetDate(f, "end_date")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,6 +27,7 @@ type Roster interface {
 	Planning(ctx context.Context, tenant, cadreID string) ([]cadre.Planning, error)
 	ListUnits(ctx context.Context, tenant string, f roster.UnitFilter) ([]cadre.Unit, int, error)
 	UnitIndex(ctx context.Context, tenant string) (*roster.UnitLookup, error)
+	Nominees(ctx context.Context, tenant string, ids []string) (map[string]roster.Nominee, error)
 	Titles() *cadre.Titles
 }
 
@@ -44,6 +46,7 @@ func (u *UI) registerRoster(s *web.Server) {
 	s.TenantPage(http.MethodPost, "/cadres/:id", objCadre, actWrite, u.cadreUpdate)
 	s.TenantPage(http.MethodPost, "/cadres/:id/positions", objCadre, actWrite, u.cadreAddPosition)
 	s.TenantPage(http.MethodGet, "/units/options", objUnit, actRead, u.unitOptions)
+	s.TenantPage(http.MethodGet, "/cadres/pick", objCadre, actRead, u.cadrePick)
 	u.sections = append(u.sections, section{label: "nav.roster", path: "/cadres", obj: objCadre, act: actRead})
 	u.tileSources = append(u.tileSources, u.rosterTile)
 }
@@ -208,4 +211,30 @@ func (u *UI) unitOptions(c *gin.Context) error {
 // same not-found.
 func (u *UI) cadreFor(c *gin.Context) (cadre.Cadre, error) {
 	return u.roster.GetCadre(c.Request.Context(), web.TenantOf(c).ID, c.Param("id"))
+}
+
+// cadrePick handles GET /t/:tenant/cadres/pick?nq=…&nominees=…: up to 20
+// active cadres matching a name, as checkboxes for the class form (htmx);
+// cadres already chosen are left out.
+func (u *UI) cadrePick(c *gin.Context) error {
+	v := u.frame(c, "roster.title")
+	q := strings.TrimSpace(c.Query("nq"))
+	var opts []nomineeOption
+	if q != "" {
+		chosen := map[string]bool{}
+		for _, id := range c.QueryArray("nominees") {
+			chosen[id] = true
+		}
+		list, _, err := u.roster.ListCadres(c.Request.Context(), web.TenantOf(c).ID, roster.Filter{Q: q, Limit: 20})
+		if err != nil {
+			return err
+		}
+		for _, it := range list {
+			if !chosen[it.ID] {
+				opts = append(opts, nomineeOption{ID: it.ID, Label: it.FullName + " (" + it.BirthDate.VN() + ")"})
+			}
+		}
+	}
+	v.Data = opts
+	return u.fragment(c, "class_form", "nominee-results", v)
 }

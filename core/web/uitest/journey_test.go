@@ -78,7 +78,7 @@ func (b *Browser) fetch(url string) string {
 
 // addClass fills the class form with the first central programme; source
 // is the funding source of the whole class ("" keeps each rate's own).
-func (b *Browser) addClass(planPath string, learners int, place, source string) {
+func (b *Browser) addClass(planPath string, learners int, place, source string, nominees ...string) {
 	b.tb.Helper()
 	b.Open(planPath + "/classes/form")
 	year := time.Now().Year() + 1
@@ -92,6 +92,14 @@ func (b *Browser) addClass(planPath string, learners int, place, source string) 
 		chromedp.SendKeys(chromedp.CSS("#f-place"), place),
 		chromedp.SetValue(chromedp.CSS("#f-funding_source"), source),
 	)
+	for _, n := range nominees {
+		b.Do("nominate "+n,
+			chromedp.SendKeys(chromedp.CSS("#nominee-q"), n),
+			chromedp.WaitVisible(chromedp.CSS("#nominee-results input[type=checkbox]")),
+			chromedp.Click(chromedp.CSS("#nominee-results input[type=checkbox]")),
+			chromedp.WaitVisible(chromedp.CSS("#nominees-chosen input[type=checkbox]")),
+		)
+	}
 	st := b.Submit("save the class", chromedp.Click(chromedp.CSS("#class-save")))
 	b.Check(st == 200 && b.Path() == planPath, "class not saved: %d at %s", st, b.Path())
 }
@@ -149,7 +157,9 @@ func TestPlanJourney(t *testing.T) {
 	b.Submit("create the annual plan", chromedp.Click(chromedp.CSS("#plan-create")))
 	plan := b.Path()
 	b.Check(strings.HasPrefix(plan, "/t/p79/plans/"), "after create: %s", plan)
-	b.addClass(plan, 40, "Hội trường Thành Đoàn", "")
+	b.addClass(plan, 40, "Hội trường Thành Đoàn", "", "thanh tam")
+	b.Open(plan + "/classes/form?class=" + b.attr(".class-block", "id")[len("class-"):])
+	b.Expect("#nominees-chosen", "Ngô Thị Thanh Tâm")
 	b.addClass(plan, 35, "Nhà văn hóa Thanh niên", "central")
 	b.Expect("#plan-totals", "75")
 	before := b.Text("#plan-total")

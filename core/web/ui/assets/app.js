@@ -51,3 +51,17 @@
     }
   });
 })();
+
+/* A cadre ticked in the search results of the class form moves to the
+   chosen list, so a new search does not drop it. */
+document.addEventListener("change", function (ev) {
+  var box = ev.target;
+  var results = document.getElementById("nominee-results");
+  var chosen = document.getElementById("nominees-chosen");
+  if (!results || !chosen || !box.matches || !box.matches("#nominee-results input[type=checkbox]")) {
+    return;
+  }
+  if (box.checked) {
+    chosen.appendChild(box.parentNode);
+  }
+});
