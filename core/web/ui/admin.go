@@ -166,7 +166,10 @@ func (u *UI) roleChange(c *gin.Context) error {
 	}
 	ctx := c.Request.Context()
 	user, role := f.Get("user_id"), f.Get("role")
-	if f.Get("op") == "revoke" {
+	if role == "" {
+		f.Message = f.p.T("users.choose_role_first")
+		err = core.Invalid(f.Message)
+	} else if f.Get("op") == "revoke" {
 		err = u.members.Revoke(ctx, *v.User, v.Tenant.ID, user, role)
 	} else {
 		err = u.members.Assign(ctx, *v.User, v.Tenant.ID, user, role)
