@@ -32,6 +32,10 @@ func (a *App) Setup(ctx context.Context) error {
 	if err := a.setupUI(ctx); err != nil {
 		return err
 	}
+	// Last: the OpenAPI document describes every route registered above.
+	if err := a.Web.ServeOpenAPI(version); err != nil {
+		return err
+	}
 	return nil
 }
 

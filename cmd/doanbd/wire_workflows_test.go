@@ -42,6 +42,7 @@ var workflowIsolationRows = map[string]isolationRow{
 	"GET " + isoAPI + "/files/:id":                         {Object: isoFile, ObjectParam: "id"},
 	"GET " + isoAPI + "/workflows":                         {},
 	"PUT " + isoAPI + "/workflows":                         {Body: `name: annual_plan`},
+	"GET /api/v1/openapi.json":                             {Why: "the public description of the API, no data"},
 	"GET /api/v1/inbox":                                    {Why: "lists only items the caller's own roles (or delegations to the caller) may act on"},
 	"GET /api/v1/notifications":                            {Why: "the caller's own notifications (filtered by user id)"},
 	"POST /api/v1/notifications/:id/read":                  {Why: "marks only the caller's own notification"},

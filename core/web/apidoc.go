@@ -135,18 +135,18 @@ func (s *Server) OpenAPI(version string) (*openapi3.T, error) {
 
 // ServeOpenAPI registers GET /api/v1/openapi.json. Call after every route is registered.
 func (s *Server) ServeOpenAPI(version string) error {
-	doc, err := s.OpenAPI(version)
-	if err != nil {
-		return err
-	}
-	body, err := doc.MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("openapi: %w", err)
-	}
+	var body []byte
 	s.Document(http.MethodGet, "/api/v1/openapi.json", Doc{Summary: "Tài liệu OpenAPI 3 của API", Tags: []string{"meta"}})
 	s.Public(http.MethodGet, "/api/v1/openapi.json", func(c *gin.Context) error {
 		c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 		return nil
 	})
+	doc, err := s.OpenAPI(version)
+	if err != nil {
+		return err
+	}
+	if body, err = doc.MarshalJSON(); err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
 	return nil
 }

@@ -22,28 +22,71 @@ var subjectRoutes = []struct{ Path, Type, Object string }{
 	{"/budget-estimates/:id", "budget", "budget"},
 }
 
-// Register installs the routes.
+// Register installs the routes and their documentation.
 func Register(s *web.Server, e *engine.Engine) {
 	h := handlers{e: e}
+	tags := []string{"Quy trình phê duyệt"}
 	for _, r := range subjectRoutes {
 		typ := r.Type
+		base := "/api/v1/t/:tenant" + r.Path
 		// Reading the subject is enough to ask; the engine authorizes the
 		// specific transition (plan.approve, plan.review…) itself.
 		s.TenantAPI(http.MethodPost, r.Path+"/transitions", r.Object, "read", func(c *gin.Context) error { return h.fire(c, typ) })
+		s.Document(http.MethodPost, base+"/transitions", web.Doc{Tags: tags, Request: engine.FireInput{}, Response: engine.State{},
+			Summary: "Thực hiện một thao tác của quy trình (gửi duyệt, duyệt, trả lại kèm ý kiến, ghi nhận quyết định…); 409 khi người khác vừa xử lý."})
 		s.TenantAPI(http.MethodGet, r.Path+"/history", r.Object, "read", func(c *gin.Context) error { return h.history(c, typ) })
+		s.Document(http.MethodGet, base+"/history", web.Doc{Tags: tags, Response: historyList{},
+			Summary: "Lịch sử xử lý (ai, khi nào, từ trạng thái nào sang trạng thái nào, ý kiến, thay mặt ai)."})
 		s.TenantAPI(http.MethodGet, r.Path+"/workflow", r.Object, "read", func(c *gin.Context) error { return h.status(c, typ) })
+		s.Document(http.MethodGet, base+"/workflow", web.Doc{Tags: tags, Response: engine.State{},
+			Summary: "Trạng thái hiện tại, hạn xử lý và các thao tác người gọi được thực hiện (available_actions)."})
 	}
 	s.Authed(http.MethodGet, "/api/v1/inbox", "inbox", "read", h.inbox)
+	s.Document(http.MethodGet, "/api/v1/inbox", web.Doc{Tags: tags, Response: inboxList{},
+		Summary: "Hộp việc: mọi hồ sơ ở mọi đơn vị mà người gọi (hoặc người đã ủy quyền cho người gọi) được xử lý ngay, kèm hạn."})
 	s.Authed(http.MethodGet, "/api/v1/notifications", "inbox", "read", h.notifications)
+	s.Document(http.MethodGet, "/api/v1/notifications", web.Doc{Tags: tags, Response: notificationList{}, Summary: "Thông báo trong ứng dụng của người gọi."})
 	s.Authed(http.MethodPost, "/api/v1/notifications/:id/read", "inbox", "read", h.markRead)
+	s.Document(http.MethodPost, "/api/v1/notifications/:id/read", web.Doc{Tags: tags, Status: http.StatusNoContent, Summary: "Đánh dấu đã đọc."})
 	s.Authed(http.MethodGet, "/api/v1/delegations", "inbox", "read", h.delegations)
+	s.Document(http.MethodGet, "/api/v1/delegations", web.Doc{Tags: tags, Response: delegationList{}, Summary: "Các ủy quyền người gọi đã giao hoặc được giao."})
 	s.Authed(http.MethodDelete, "/api/v1/delegations/:id", "inbox", "read", h.revoke)
+	s.Document(http.MethodDelete, "/api/v1/delegations/:id", web.Doc{Tags: tags, Status: http.StatusNoContent, Summary: "Thu hồi một ủy quyền của người gọi."})
 	s.TenantAPI(http.MethodPost, "/delegations", "inbox", "read", h.delegate)
+	s.Document(http.MethodPost, "/api/v1/t/:tenant/delegations", web.Doc{Tags: tags, Request: delegationInput{}, Response: engine.Delegation{}, Status: http.StatusCreated,
+		Summary: "Ủy quyền xử lý công việc của người gọi cho người khác trong một khoảng ngày."})
 	s.TenantAPI(http.MethodPost, "/files", "plan", "read", h.upload)
+	s.Document(http.MethodPost, "/api/v1/t/:tenant/files", web.Doc{Tags: tags, RequestType: "multipart/form-data", Response: engine.File{}, Status: http.StatusCreated,
+		Summary: "Tải lên văn bản PDF (ví dụ quyết định của UBND tỉnh), trường \"file\"; tối đa 20 MB."})
 	s.TenantAPI(http.MethodGet, "/files/:id", "plan", "read", h.file)
+	s.Document(http.MethodGet, "/api/v1/t/:tenant/files/:id", web.Doc{Tags: tags, ResponseType: "application/pdf", Summary: "Tải về văn bản đã lưu."})
 	s.TenantAPI(http.MethodGet, "/workflows", "workflow", "read", h.definitions)
+	s.Document(http.MethodGet, "/api/v1/t/:tenant/workflows", web.Doc{Tags: tags, Response: definitionList{},
+		Summary: "Các phiên bản định nghĩa quy trình: của hệ thống và của đơn vị."})
 	s.TenantAPI(http.MethodPut, "/workflows", "workflow", "manage", h.override)
+	s.Document(http.MethodPut, "/api/v1/t/:tenant/workflows", web.Doc{Tags: tags, RequestType: "application/yaml", Response: engine.DefinitionInfo{},
+		Summary: "Tải lên bản quy trình riêng của đơn vị (YAML), kiểm tra như `doanbd workflow validate`; lỗi kèm số dòng."})
 }
+
+// List shapes, for the documentation.
+type (
+	historyList struct {
+		Items []engine.HistoryEntry `json:"items"`
+	}
+	inboxList struct {
+		Items []engine.InboxItem `json:"items"`
+		Total int                `json:"total"`
+	}
+	notificationList struct {
+		Items []engine.Notification `json:"items"`
+	}
+	delegationList struct {
+		Items []engine.Delegation `json:"items"`
+	}
+	definitionList struct {
+		Items []engine.DefinitionInfo `json:"items"`
+	}
+)
 
 type handlers struct{ e *engine.Engine }
 
