@@ -136,7 +136,8 @@ func (b *Browser) Open(path string) int64 {
 // a11yScript lists what keeps a page from being used with a screen reader
 // or a keyboard: form controls without a label, a document without a
 // language, images without text, duplicate ids (which break label and
-// aria references), and inline scripts or styles (refused by the CSP).
+// aria references), inline scripts or styles (refused by the CSP), and a
+// page wider than the window (wide tables must scroll inside their box).
 const a11yScript = `(() => {
   const bad = [];
   document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(el => {
@@ -151,6 +152,9 @@ const a11yScript = `(() => {
   document.querySelectorAll('[id]').forEach(e => { if (ids[e.id]) bad.push('duplicate id ' + e.id); ids[e.id] = 1; });
   document.querySelectorAll('script:not([src]), style, [style]').forEach(e => bad.push('inline ' + e.tagName.toLowerCase()));
   if (!document.querySelector('h1')) bad.push('no h1');
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    bad.push('page wider than the window (' + document.documentElement.scrollWidth + ' > ' + window.innerWidth + ')');
+  }
   return bad;
 })()`
 

@@ -59,6 +59,14 @@ func TestLoginHomeAndTenantIsolation(t *testing.T) {
 	b.Submit("back to Vietnamese", chromedp.Click(chromedp.CSS(`.lang-switch a[lang=vi]`)))
 	b.Expect("main", "Xin chào")
 
+	// On a phone the pages fit the screen (checked on every page opened).
+	b.Do("phone screen", chromedp.EmulateViewport(390, 844))
+	for _, p := range []string{"/t/p79/", "/t/p79/cadres", "/t/p79/plans", "/t/p79/programs", "/inbox", "/t/p79/imports/new"} {
+		b.Open(p)
+	}
+	b.Do("laptop screen", chromedp.EmulateViewport(1366, 768))
+	b.Open("/t/p79/")
+
 	b.Do("open the user menu", chromedp.Click(chromedp.CSS("#user-menu summary")))
 	b.Submit("log out", chromedp.Click(chromedp.CSS("#user-menu button[type=submit]")))
 	b.Check(strings.HasPrefix(b.Path(), "/login"), "after logout: %s", b.Path())
