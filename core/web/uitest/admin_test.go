@@ -122,6 +122,21 @@ func TestAdminAndVariant(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#f-role"), "tenant_admin"),
 		chromedp.Click(chromedp.CSS("#user-add")))
 	b.Expect("#user-table", "admin@dtn-thu.example.vn")
+
+	// p79's planner also plans for Hà Nội: a role in a second tenant.
+	b.Open("/t/p01/admin/users")
+	b.Do("open the user form", chromedp.Click(chromedp.CSS("details.card summary")))
+	b.Submit("grant a role in p01",
+		chromedp.SendKeys(chromedp.CSS("#f-email"), demo("planner", "p79")),
+		chromedp.SetValue(chromedp.CSS("#f-role"), "planner"),
+		chromedp.Click(chromedp.CSS("#user-add")))
+	b.Expect("#user-table", demo("planner", "p79"))
+	b.Logout()
+	b.Login(demo("planner", "p79"), pw)
+	b.Do("open the tenant switcher", chromedp.Click(chromedp.CSS("#tenant-switcher summary")))
+	b.Submit("switch to Hà Nội", chromedp.Click(chromedp.CSS(`#tenant-switcher a[href="/t/p01/"]`)))
+	b.Check(b.Path() == "/t/p01/", "after switching: %s", b.Path())
+	b.Expect("main h1", "Hà Nội")
 	b.Logout()
 	b.Login("admin@dtn-thu.example.vn", "Quan-tri-Moi-2026")
 	b.Check(b.Path() == "/t/dtn-thu/", "the new admin lands on %s", b.Path())
