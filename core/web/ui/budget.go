@@ -153,7 +153,8 @@ func (u *UI) budgetData(c *gin.Context, v *View, year int) (*budgetData, error) 
 		for i := len(hist) - 1; i >= 0; i-- {
 			h := hist[i]
 			d.History = append(d.History, historyRow{When: i18n.DateTime(h.At), Who: h.ActorName,
-				Action: p.Label("wf.action.", h.Action), To: p.Label("budget.status.", h.ToState), Comment: h.Comment})
+				Action: p.Label("wf.action.", h.Action), To: p.Label("budget.status.", h.ToState), Comment: h.Comment,
+				Fields: historyFields(p, t, h.Fields)})
 		}
 	}
 	return d, nil

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -201,6 +203,35 @@ type sourceTotal struct {
 type historyRow struct {
 	When, Who, Action, To, Comment string
 	Returned                       bool
+	Fields                         []historyField
+}
+
+// historyField is a value recorded with a transition (a decision's number,
+// date or PDF, which links to the stored file).
+type historyField struct {
+	Label, Value, Href string
+}
+
+// historyFields reads the fields a transition recorded, in a stable order.
+func historyFields(p i18n.Printer, tenant, raw string) []historyField {
+	var m map[string]string
+	if raw == "" || json.Unmarshal([]byte(raw), &m) != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []historyField
+	for _, k := range keys {
+		f := historyField{Label: p.Label("wf.field.", k), Value: m[k]}
+		if strings.HasSuffix(k, "_pdf") && m[k] != "" {
+			f.Value, f.Href = p.T("plan.open_file"), "/api/v1/t/"+tenant+"/files/"+url.PathEscape(m[k])
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 type planPageData struct {
@@ -272,7 +303,7 @@ func (u *UI) planPage(c *gin.Context, v *View) (*planPageData, error) {
 			h := hist[i]
 			d.History = append(d.History, historyRow{When: i18n.DateTime(h.At), Who: h.ActorName,
 				Action: p.Label("wf.action.", h.Action), To: p.Label("plan.status.", h.ToState), Comment: h.Comment,
-				Returned: h.ToState == plan.StatusReturned})
+				Returned: h.ToState == plan.StatusReturned, Fields: historyFields(p, t, h.Fields)})
 		}
 	}
 	return d, nil

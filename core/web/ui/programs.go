@@ -168,7 +168,8 @@ func (u *UI) programPage(c *gin.Context, v *View) (*programPageData, error) {
 		for i := len(hist) - 1; i >= 0; i-- {
 			h := hist[i]
 			d.History = append(d.History, historyRow{When: i18n.DateTime(h.At), Who: h.ActorName,
-				Action: p.Label("wf.action.", h.Action), To: p.Label("program.status.", h.ToState), Comment: h.Comment})
+				Action: p.Label("wf.action.", h.Action), To: p.Label("program.status.", h.ToState), Comment: h.Comment,
+				Fields: historyFields(p, t, h.Fields)})
 		}
 	}
 	return d, nil

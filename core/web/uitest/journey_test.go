@@ -194,6 +194,9 @@ func TestPlanJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#record_decision-decision_date"), "20/11/2026"),
 		chromedp.SetUploadFiles(chromedp.CSS("#record_decision-decision_pdf"), []string{pdf}))
 	b.Expect("#plan-status", "Chờ Trung ương")
+	b.Expect("#timeline", "1234/QĐ-UBND")
+	pdfRes := b.fetch(b.attr("#timeline .fields a", "href"))
+	b.Check(strings.HasPrefix(pdfRes, "200 application/pdf"), "decision PDF: %s", pdfRes)
 	b.Logout()
 
 	// 4. The central reviewer returns it with a comment, from her inbox.
