@@ -100,6 +100,7 @@ func TestMigrationsMatchAcrossDialects(t *testing.T) {
 }
 
 func TestMigrateIdempotent(t *testing.T) {
+	t.Parallel()
 	for _, b := range []struct {
 		name string
 		opts func(t *testing.T) sqldb.Options
@@ -140,6 +141,7 @@ func TestMigrateIdempotent(t *testing.T) {
 // Two processes migrating the same PostgreSQL database at once apply each
 // migration once (advisory lock).
 func TestMigrateConcurrentPostgres(t *testing.T) {
+	t.Parallel()
 	url := testenv.Postgres(t).OwnerURL
 	all, err := sqldb.Migrations(sqldb.Postgres)
 	if err != nil {
@@ -206,6 +208,7 @@ func countNotes(ctx context.Context, q bun.IDB) (map[string]int, error) {
 }
 
 func TestTenantRowLevelSecurity(t *testing.T) {
+	t.Parallel()
 	pg := testenv.Postgres(t)
 	migrate(t, open(t, sqldb.Options{URL: pg.OwnerURL}))
 	createNotes(t, pg.OwnerURL) // granted to doanbd_app by the default privileges of 0000_app_role
@@ -263,6 +266,7 @@ func TestTenantRowLevelSecurity(t *testing.T) {
 }
 
 func TestTenantValidation(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			db := b.open(t)
@@ -290,6 +294,7 @@ func TestTenantValidation(t *testing.T) {
 }
 
 func TestRollbackAndUnique(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			db := b.open(t)
@@ -331,6 +336,7 @@ func TestRollbackAndUnique(t *testing.T) {
 // On SQLite, writes from many goroutines — and from a second handle, as a
 // second process would — run while readers query, without SQLITE_BUSY.
 func TestSQLiteConcurrentWritersAndReaders(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "c.db")
 	db := open(t, sqldb.Options{Path: path})
 	migrate(t, db)
@@ -447,6 +453,7 @@ func TestSQLitePragmas(t *testing.T) {
 
 // Times go in and come out in UTC on both dialects.
 func TestTimesUTC(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			db := b.open(t)

@@ -151,6 +151,7 @@ func TestKilledDuringHandler(t *testing.T) {
 	if os.Getenv(envChild) != "" {
 		t.Skip("child process")
 	}
+	t.Parallel() // mostly waits for a lease to expire: overlap it with the others
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -184,7 +185,8 @@ func TestKilledDuringHandler(t *testing.T) {
 // (c) The queue goes away for a while as rows are written: every row is
 // handled after it returns, none lost, none twice. Redis comes back empty
 // (testenv.StopRedis kills it): what it held is recovered from the outbox.
-// Not parallel: it stops the Redis server every test in this binary shares.
+// Not parallel: it stops the Redis server every test in this binary shares
+// (the parallel tests only start once the sequential ones are done).
 func TestQueueOutage(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
@@ -260,6 +262,7 @@ func writeUntil(s *stack, stop chan struct{}, written *atomic.Int64) error {
 // (d) 10,000 rows written by concurrent goroutines, for three tenants, are
 // each handled exactly once in effect, for their own tenant.
 func TestManyConcurrentRows(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()

@@ -18,6 +18,7 @@ import (
 
 // (a) A transaction that rolls back leaves no job; the one that commits runs.
 func TestRollbackLeavesNoJob(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -58,6 +59,7 @@ func TestRollbackLeavesNoJob(t *testing.T) {
 }
 
 func TestAddValidatesAndKeys(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -120,6 +122,7 @@ func TestAddValidatesAndKeys(t *testing.T) {
 // Handlers get the tenant and payload; a failing TxHandler leaves no effect,
 // records the error, and succeeds on a retry exactly once.
 func TestDeliveryAndRetry(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -166,6 +169,7 @@ func TestDeliveryAndRetry(t *testing.T) {
 // delivery of a done row does not run the effect again. A dead (archived)
 // task of an unfinished row is replaced by the relay.
 func TestEffectHandler(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -259,6 +263,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // A delayed job waits in Asynq's schedule and runs no earlier than ProcessAt;
 // it does not count as lag before it is due.
 func TestDelayedJob(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -312,6 +317,7 @@ func TestDelayedJob(t *testing.T) {
 }
 
 func TestStatsAndPurge(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
