@@ -25,6 +25,7 @@ func benchmarks(env *benchEnv) []benchkit.Benchmark {
 		{Name: "plugins", Run: env.benchPlugins},
 		{Name: "authz", Run: env.benchAuthz},
 		{Name: "http", Run: env.benchHTTP},
+		{Name: "workflows", Run: env.benchWorkflows},
 	}
 }
 

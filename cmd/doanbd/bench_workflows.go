@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/uptrace/bun"
+
+	"doanbd/configs"
+	"doanbd/core"
+	"doanbd/core/benchkit"
+	"doanbd/core/config"
+	"doanbd/core/sqldb"
+	"doanbd/workflows/engine"
+	"doanbd/workflows/outbox"
+)
+
+// The workflow benchmark (issue 5): plans across tenants taken through the
+// whole provincial chain (submit → approve → record the decision → central
+// approval) by concurrent clients, on PostgreSQL + Redis with the real engine,
+// relay and worker. Transitions per second, p99 transition latency and p99
+// effect lag (a notification job from the transition's commit to its
+// handler's transaction), against raw Asynq Enqueue→handler on the same Redis.
+//
+// What is not the production path, on purpose: decisions come from an
+// in-memory allow list (Casbin is measured by the authz benchmark), the
+// subject is a bench table instead of core/plan (no budget lines to
+// validate), and the plan guards are no-ops.
+
+const benchWFClients = 16
+
+func (e *benchEnv) benchWorkflows(ctx context.Context) ([]benchkit.Row, error) {
+	name := "workflows · PostgreSQL + Redis"
+	tenants, perTenant := 100, 10
+	if e.quick {
+		tenants, perTenant = 5, 2
+	}
+	pg, err := e.postgres(ctx)
+	if err != nil {
+		return outboxSkipped(name, err), nil
+	}
+	if err := prepareBenchDB(ctx, sqldb.Options{URL: pg.OwnerURL}); err != nil {
+		return nil, err
+	}
+	owner, err := sqldb.Open(ctx, sqldb.Options{URL: pg.OwnerURL})
+	if err != nil {
+		return nil, err
+	}
+	defer owner.Close()
+	if _, err := owner.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bench_plans (
+		id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, status TEXT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("create bench_plans: %w", err)
+	}
+	db, err := sqldb.Open(ctx, sqldb.Options{URL: pg.AppURL})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	addr, err := e.redisAddr()
+	if err != nil {
+		return outboxSkipped(name, err), nil
+	}
+	conn := asynq.RedisClientOpt{Addr: addr}
+	cfg := config.Default()
+	cfg.DatabaseURL, cfg.RedisURL = "postgres://bench", "redis://"+addr
+
+	// Baseline: raw Asynq on the same Redis, same sizes as the effects.
+	rig, err := startOutboxRig(cfg, db, conn, e.log)
+	if err != nil {
+		return nil, err
+	}
+	n := tenants * perTenant * 4
+	fmt.Fprintf(e.log, "bench: %s: raw Asynq baseline\n", name)
+	raw, err := rig.measure(ctx, n, 2*time.Second, rig.enqueueRaw, benchRawKind)
+	rig.stop()
+	if err != nil {
+		return nil, fmt.Errorf("raw asynq: %w", err)
+	}
+
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	perms := benchPerms{}
+	var plans []benchPlan
+	for t := 1; t <= tenants; t++ {
+		tenant := fmt.Sprintf("b%03d", t)
+		perms[tenant] = map[string][]string{
+			"planner-" + tenant: {"plan.submit"}, "approver-" + tenant: {"plan.approve"},
+			"recorder-" + tenant: {"plan.record_decision"}, "reviewer": {"plan.review"},
+		}
+		for i := 0; i < perTenant; i++ {
+			plans = append(plans, benchPlan{tenant: tenant, id: sqldb.NewID()})
+		}
+	}
+	eng := engine.New(engine.Options{DB: db, Log: quiet, Authz: perms, Dir: perms})
+	if err := eng.SyncShipped(ctx, configs.FS, "workflows"); err != nil {
+		return nil, err
+	}
+	eng.RegisterSubject("plan", benchSubject{})
+	noop := func(context.Context, bun.Tx, engine.Call) error { return nil }
+	eng.RegisterGuard("plan_valid", noop)
+	eng.RegisterGuard("plan_rules", noop)
+	eng.RegisterHook("snapshot_version", func(ctx context.Context, tx bun.Tx, c engine.Call) error {
+		return insertItem(ctx, tx, time.Now())
+	})
+	eng.RegisterJob("recompute_consolidation", "bench.recompute")
+	w := outbox.NewWorker(db, quiet, outbox.NewMetrics(nil))
+	eng.RegisterJobs(w)
+	w.HandleTx("bench.recompute", func(context.Context, bun.Tx, outbox.Delivery) error { return nil })
+	srv := asynq.NewServer(conn, workerConfig(cfg, quiet))
+	if err := srv.Start(w.Mux()); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	defer srv.Shutdown()
+	client, insp := asynq.NewClient(conn), asynq.NewInspector(conn)
+	defer client.Close()
+	defer insp.Close()
+	rctx, cancel := context.WithCancel(ctx)
+	relayDone := make(chan struct{})
+	go func() {
+		_ = outbox.NewRelay(db, client, insp, quiet, outbox.NewMetrics(nil), relayOptions(cfg)).Run(rctx)
+		close(relayDone)
+	}()
+	defer func() { cancel(); <-relayDone }()
+
+	pdfs := map[string]string{}
+	for t := 1; t <= tenants; t++ {
+		tenant := fmt.Sprintf("b%03d", t)
+		f, err := eng.Upload(ctx, core.Principal{UserID: "recorder-" + tenant}, tenant, "qd.pdf", []byte("%PDF-1.4 bench"))
+		if err != nil {
+			return nil, err
+		}
+		pdfs[tenant] = f.ID
+	}
+	for _, p := range plans {
+		if _, err := owner.ExecContext(ctx, "INSERT INTO bench_plans (id, tenant_id, status) VALUES (?, ?, 'draft')", p.id, p.tenant); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(e.log, "bench: %s: %d plans in %d tenants, %d clients\n", name, len(plans), tenants, benchWFClients)
+	work := make(chan benchPlan)
+	var mu sync.Mutex
+	var lat []time.Duration
+	errc := make(chan error, benchWFClients)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < benchWFClients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				steps := []struct {
+					who, action string
+					fields      map[string]string
+				}{
+					{"planner-" + p.tenant, "submit", nil},
+					{"approver-" + p.tenant, "approve", nil},
+					{"recorder-" + p.tenant, "record_decision", map[string]string{"decision_number": "1/QĐ-UBND", "decision_date": "20/12/2026", "decision_pdf": pdfs[p.tenant]}},
+					{"reviewer", "central_approve", nil},
+				}
+				for _, s := range steps {
+					t0 := time.Now()
+					_, err := eng.Fire(ctx, core.Principal{UserID: s.who, Name: s.who}, p.tenant, "plan", p.id, engine.FireInput{Action: s.action, Fields: s.fields})
+					if err != nil {
+						errc <- fmt.Errorf("%s %s: %w", s.who, s.action, err)
+						return
+					}
+					mu.Lock()
+					lat = append(lat, time.Since(t0))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, p := range plans {
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errc)
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	// Effects: wait until every notification job is done, then read its lag
+	// (created in the transition's transaction → marked done by its handler).
+	deadline := time.Now().Add(5 * time.Minute)
+	var lags []time.Duration
+	for {
+		var rows []outbox.Row
+		if err := owner.NewSelect().Model(&rows).Column("created_at", "done_at").Where("kind = ?", "wf.notify").Scan(ctx); err != nil {
+			return nil, err
+		}
+		lags = lags[:0]
+		pending := 0
+		for _, r := range rows {
+			if r.DoneAt == nil {
+				pending++
+				continue
+			}
+			lags = append(lags, r.DoneAt.Sub(r.CreatedAt))
+		}
+		if pending == 0 && len(rows) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%d notification jobs still pending after 5 minutes", pending)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tps := float64(len(lat)) / elapsed.Seconds()
+	base := "raw Asynq Enqueue→handler"
+	return []benchkit.Row{
+		{Benchmark: name, Figure: fmt.Sprintf("transitions per second (%d plans × 4, %d tenants, %d clients)", len(plans), tenants, benchWFClients),
+			Value: tps, Unit: "transitions/s", Baseline: &benchkit.Baseline{Name: base + " (tasks/s)", Value: raw.throughput},
+			Note: "each transition: authorize, lock, guards, state change, history row, outbox rows for its effects and SLA timers, one transaction"},
+		{Benchmark: name, Figure: "p99 transition latency", Value: benchkit.Ms(benchkit.Percentile(lat, 99)), Unit: "ms",
+			Baseline: &benchkit.Baseline{Name: base + " p99 lag", Value: benchkit.Ms(raw.p99)},
+			Goal:     benchkit.Goal{Kind: benchkit.Below, Limit: 30}, Note: "Engine.Fire, call to return (committed)"},
+		{Benchmark: name, Figure: "p50 transition latency", Value: benchkit.Ms(benchkit.Percentile(lat, 50)), Unit: "ms",
+			Baseline: &benchkit.Baseline{Name: base + " p50 lag", Value: benchkit.Ms(raw.p50)}},
+		{Benchmark: name, Figure: fmt.Sprintf("p99 effect lag (%d notification jobs)", len(lags)), Value: benchkit.Ms(benchkit.Percentile(lags, 99)), Unit: "ms",
+			Baseline: &benchkit.Baseline{Name: base + " p99 lag", Value: benchkit.Ms(raw.p99)},
+			Goal:     benchkit.Goal{Kind: benchkit.Below, Limit: 250},
+			Note:     "outbox row created in the transition's transaction → marked done in its handler's transaction (notifications written there)"},
+	}, nil
+}
+
+type benchPlan struct{ tenant, id string }
+
+// benchPerms is the benchmark's in-memory authorizer and directory:
+// tenant → user → permissions ("reviewer" acts in every tenant).
+type benchPerms map[string]map[string][]string
+
+func (b benchPerms) Enforce(_ context.Context, user, tenant, obj, act string) (bool, error) {
+	for _, p := range b[tenant][user] {
+		if p == obj+"."+act {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (b benchPerms) TenantsWhere(ctx context.Context, user, obj, act string) ([]string, error) {
+	var out []string
+	for t := range b {
+		if ok, _ := b.Enforce(ctx, user, t, obj, act); ok {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func (b benchPerms) UsersWhoCan(ctx context.Context, tenant, obj, act string) ([]engine.Person, error) {
+	var out []engine.Person
+	for u := range b[tenant] {
+		if ok, _ := b.Enforce(ctx, u, tenant, obj, act); ok {
+			out = append(out, engine.Person{ID: u, Name: u})
+		}
+	}
+	return out, nil
+}
+
+func (b benchPerms) Person(_ context.Context, id string) (engine.Person, error) {
+	return engine.Person{ID: id, Name: id}, nil
+}
+
+func (b benchPerms) UsersWithRole(_ context.Context, tenant, role string) ([]engine.Person, error) {
+	var out []engine.Person
+	for u := range b[tenant] {
+		if strings.HasPrefix(u, role) {
+			out = append(out, engine.Person{ID: u, Name: u})
+		}
+	}
+	return out, nil
+}
+
+// benchSubject is a plan in the bench_plans table.
+type benchSubject struct{}
+
+func (benchSubject) Workflow(ctx context.Context, q bun.IDB, tenant, id string) (string, error) {
+	n, err := q.NewSelect().Table("bench_plans").Where("tenant_id = ? AND id = ?", tenant, id).Count(ctx)
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "", core.Errorf(core.ENOTFOUND, "Không tìm thấy kế hoạch.")
+	}
+	return "annual_plan", nil
+}
+
+func (benchSubject) Load(_ context.Context, _ bun.IDB, tenant, id string) (engine.SubjectInfo, error) {
+	return engine.SubjectInfo{Title: "Kế hoạch " + id, AuthorID: "planner-" + tenant}, nil
+}
+
+func (benchSubject) SetStatus(ctx context.Context, tx bun.Tx, tenant, id, status string) error {
+	_, err := tx.ExecContext(ctx, "UPDATE bench_plans SET status = ? WHERE tenant_id = ? AND id = ?", status, tenant, id)
+	return err
+}
