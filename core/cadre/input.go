@@ -161,23 +161,46 @@ func hasLetter(s string) bool {
 // ParseChoice matches s against the codes and the labels (ignoring case and
 // diacritics) of cs: "Nữ", "nu" and "NU" are all Female.
 func ParseChoice(cs []Choice, s string) (string, bool) {
+	for _, c := range cs { // codes as they are: the common case, no folding
+		if s == c.Code {
+			return c.Code, true
+		}
+	}
 	f := vntext.Fold(s)
 	if f == "" {
 		return "", false
 	}
 	for _, c := range cs {
-		if f == c.Code || f == vntext.Fold(c.Label) || strings.ReplaceAll(f, " ", "_") == c.Code {
+		if f == c.Code || f == foldedLabel(c.Label) || strings.ReplaceAll(f, " ", "_") == c.Code {
 			return c.Code, true
 		}
 	}
 	return "", false
 }
 
-// CleanCCCD keeps the digits of a citizen id typed with spaces or dots.
-func CleanCCCD(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.NewReplacer(" ", "", ".", "", "-", "").Replace(s)
+// foldedLabels caches the folded labels of the fixed choice lists (Levels,
+// Employments, Genders, …); it is filled once at start-up and only read.
+var foldedLabels = func() map[string]string {
+	m := map[string]string{}
+	for _, cs := range [][]Choice{Levels, Employments, Genders, Statuses, PositionKinds} {
+		for _, c := range cs {
+			m[c.Label] = vntext.Fold(c.Label)
+		}
+	}
+	return m
+}()
+
+func foldedLabel(l string) string {
+	if f, ok := foldedLabels[l]; ok {
+		return f
+	}
+	return vntext.Fold(l)
 }
+
+var cccdJunk = strings.NewReplacer(" ", "", ".", "", "-", "")
+
+// CleanCCCD keeps the digits of a citizen id typed with spaces or dots.
+func CleanCCCD(s string) string { return cccdJunk.Replace(strings.TrimSpace(s)) }
 
 var digits12 = regexp.MustCompile(`^\d{12}$`)
 

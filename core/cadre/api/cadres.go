@@ -52,8 +52,8 @@ func (a *API) cadreRoutes() {
 	ex := cadre.CadreInput{FullName: "Nguyễn Văn An", BirthDate: cadre.NewDate(1995, 3, 15), Gender: cadre.Male,
 		CCCD: ptr("079095012345"), Ethnicity: ptr("Kinh"), Religion: ptr(""), Phone: "0912345678", Email: "an@example.vn",
 		UnitID: "…", Title: "bi_thu_xa", Employment: cadre.FullTime, PositionSince: cadre.NewDate(2022, 5, 1)}
-	a.route(http.MethodGet, "/cadres", objCadre, actRead, a.listCadres, web.Doc{Tags: tagCadres, Response: web.List[cadre.Cadre]{},
-		Summary: "Danh sách cán bộ, sắp theo tên (tên gọi trước, rồi họ và tên đệm, theo bảng chữ cái tiếng Việt).", Query: withPage(listQuery)})
+	a.route(http.MethodGet, "/cadres", objCadre, actRead, a.listCadres, web.Doc{Tags: tagCadres, Response: CadreList{},
+		Summary: "Danh sách cán bộ, sắp theo tên (tên gọi trước, rồi họ và tên đệm, theo bảng chữ cái tiếng Việt). Tổng số đếm tối đa 10.000 (total_capped: còn nhiều hơn).", Query: withPage(listQuery)})
 	a.route(http.MethodPost, "/cadres", objCadre, actWrite, a.createCadre, web.Doc{Tags: tagCadres, Status: http.StatusCreated,
 		Summary: "Thêm cán bộ. Số CCCD, dân tộc, tôn giáo được mã hóa khi lưu; số điện thoại lưu dạng +84.", Request: ex, Response: cadre.Cadre{}})
 	a.route(http.MethodGet, "/cadres/choices", objCadre, actRead, a.choices, web.Doc{Tags: tagCadres, Response: Choices{},
@@ -116,8 +116,16 @@ func (a *API) listCadres(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, web.NewList(cs, total, p))
+	out := CadreList{List: web.NewList(cs, min(total, roster.CountCap), p), TotalCapped: total > roster.CountCap}
+	c.JSON(http.StatusOK, out)
 	return nil
+}
+
+// CadreList is a page of cadres. Totals are counted up to roster.CountCap:
+// total_capped means there are more than total.
+type CadreList struct {
+	web.List[cadre.Cadre]
+	TotalCapped bool `json:"total_capped"`
 }
 
 func (a *API) createCadre(c *gin.Context) error {

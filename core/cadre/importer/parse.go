@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/errgroup"
 
 	"doanbd/core"
 	"doanbd/core/cadre"
@@ -73,28 +74,13 @@ func (im *Importer) Parse(ctx context.Context, tenant, id string) error {
 	p := &rowParser{tenant: tenant, importID: id, roster: im.roster, units: units, rd: rd,
 		today: cadre.Today(), seen: map[string]int{}}
 	st := &parseState{total: rd.Estimate()}
-	var batch []parsedRow
-	for {
-		r, ok, err := rd.Next()
-		if err != nil {
-			return im.fail(ctx, tenant, id, StatusFailed, "Không đọc được tệp ở dòng "+fmt.Sprint(r.No)+": tệp bị hỏng.")
-		}
-		if ok {
-			if st.rows >= im.opt.MaxRows {
-				return im.fail(ctx, tenant, id, StatusFailed, fmt.Sprintf("Tệp có quá %d dòng dữ liệu; hãy chia thành nhiều tệp.", im.opt.MaxRows))
-			}
-			st.rows++
-			batch = append(batch, p.parse(r))
-		}
-		if len(batch) >= im.opt.Batch || (!ok && len(batch) > 0) {
-			if err := im.flush(ctx, tenant, id, batch, st); err != nil {
-				return err
-			}
-			batch = batch[:0]
-		}
-		if !ok {
-			break
-		}
+	failMsg, err := im.pipeline(ctx, tenant, id, rd, p, st)
+	if err != nil {
+		return err
+	}
+	failed := failMsg != ""
+	if failed {
+		return im.fail(ctx, tenant, id, StatusFailed, failMsg)
 	}
 	return im.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewUpdate().Model((*importRow)(nil)).
@@ -111,6 +97,7 @@ func (im *Importer) Parse(ctx context.Context, tenant, id string) error {
 	})
 }
 
+// parseState is owned by the goroutine that writes batches.
 type parseState struct {
 	rows, valid, warned, seq, total int
 }
@@ -133,6 +120,7 @@ func missingColumns(fields []string) string {
 // flush checks a batch against the roster (CCCDs already on it), then stages
 // its rows and problems and saves the progress, in one transaction.
 func (im *Importer) flush(ctx context.Context, tenant, id string, batch []parsedRow, st *parseState) error {
+	st.rows += len(batch)
 	return im.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		var hashes []string
 		for i := range batch {
@@ -174,8 +162,8 @@ func (im *Importer) flush(ctx context.Context, tenant, id string, batch []parsed
 			}
 			rows = append(rows, b.staged)
 		}
-		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-			return fmt.Errorf("stage rows: %w", err)
+		if err := insertStaged(ctx, tx, im.db.Dialect, rows); err != nil {
+			return err
 		}
 		for lo := 0; lo < len(problems); lo += 1000 {
 			chunk := problems[lo:min(lo+1000, len(problems))]
@@ -227,4 +215,81 @@ func (im *Importer) fail(ctx context.Context, tenant, id, status, msg string) er
 		return core.Internal(err, "record import failure")
 	}
 	return nil
+}
+
+// pipeline reads, checks and stages the rows in three overlapping stages:
+// decoding the sheet's XML, checking and sealing rows (in file order, which
+// the duplicate check needs), and writing batches. It returns a message for
+// the user when the file itself is at fault (broken, too long); the rows
+// read before that are staged, and the caller fails the import.
+func (im *Importer) pipeline(ctx context.Context, tenant, id string, rd *xlsx.Reader, p *rowParser, st *parseState) (string, error) {
+	g, gctx := errgroup.WithContext(ctx)
+	raw := make(chan []xlsx.Row, 4)
+	checked := make(chan []parsedRow, 1)
+	failMsg := ""
+	g.Go(func() error {
+		defer close(raw)
+		n := 0
+		chunk := make([]xlsx.Row, 0, 256)
+		for {
+			r, ok, err := rd.Next()
+			if err != nil {
+				failMsg = "Không đọc được tệp sau dòng " + fmt.Sprint(rd.HeaderRow()+n) + ": tệp bị hỏng."
+			} else if ok && n >= im.opt.MaxRows {
+				failMsg = fmt.Sprintf("Tệp có quá %d dòng dữ liệu; hãy chia thành nhiều tệp.", im.opt.MaxRows)
+			}
+			if ok && failMsg == "" {
+				n++
+				chunk = append(chunk, r)
+			}
+			if len(chunk) == cap(chunk) || (len(chunk) > 0 && (!ok || failMsg != "")) {
+				select {
+				case raw <- chunk:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				chunk = make([]xlsx.Row, 0, 256)
+			}
+			if !ok || failMsg != "" {
+				return nil
+			}
+		}
+	})
+	g.Go(func() error {
+		defer close(checked)
+		batch := make([]parsedRow, 0, im.opt.Batch)
+		send := func() error {
+			select {
+			case checked <- batch:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			batch = make([]parsedRow, 0, im.opt.Batch)
+			return nil
+		}
+		for rows := range raw {
+			for _, r := range rows {
+				batch = append(batch, p.parse(r))
+				if len(batch) == im.opt.Batch {
+					if err := send(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if len(batch) > 0 {
+			return send()
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for b := range checked {
+			if err := im.flush(gctx, tenant, id, b, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	err := g.Wait()
+	return failMsg, err
 }

@@ -2,14 +2,11 @@ package roster
 
 import (
 	"context"
-	"strings"
 
 	"github.com/uptrace/bun"
 
 	"doanbd/core"
 	"doanbd/core/cadre"
-	"doanbd/core/sqldb"
-	"doanbd/core/vntext"
 )
 
 // Filter selects cadres for a list or an export.
@@ -60,8 +57,14 @@ func (f *Filter) Validate(titles *cadre.Titles) error {
 	return nil
 }
 
+// CountCap bounds the total a list reports: counting every match of a broad
+// filter on a roster of hundreds of thousands costs more than the page
+// itself. A total of CountCap+1 means "more than CountCap"; CountCadres
+// gives the exact figure when it is needed (dashboards, KPIs).
+const CountCap = 10_000
+
 // ListCadres returns a page of cadres sorted the Vietnamese way (given name,
-// then the rest) and how many match the filter.
+// then the rest) and how many match the filter, counted up to CountCap+1.
 func (s *Service) ListCadres(ctx context.Context, tenant string, f Filter) ([]cadre.Cadre, int, error) {
 	if err := f.Validate(s.titles); err != nil {
 		return nil, 0, err
@@ -69,22 +72,12 @@ func (s *Service) ListCadres(ctx context.Context, tenant string, f Filter) ([]ca
 	var rows []cadreRow
 	var total int
 	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, db bun.IDB) error {
-		q, err := s.filtered(ctx, db, db.NewSelect().Model(&rows), tenant, f)
-		if err != nil {
+		var err error
+		if total, err = s.countCapped(ctx, db, tenant, f); err != nil {
 			return err
 		}
-		n, err := q.Count(ctx)
-		if err != nil {
-			return core.Internal(err, "count cadres")
-		}
-		total = int(n)
-		if f.Limit > 0 {
-			q = q.Limit(int64(f.Limit)).Offset(int64(f.Offset))
-		}
-		if err := q.OrderExpr("c.sort_key, c.id").Scan(ctx); err != nil {
-			return core.Internal(err, "list cadres")
-		}
-		return nil
+		rows, err = s.page(ctx, db, tenant, f)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
@@ -94,6 +87,27 @@ func (s *Service) ListCadres(ctx context.Context, tenant string, f Filter) ([]ca
 		out[i] = rows[i].cadre()
 	}
 	return out, total, nil
+}
+
+// CountCadres counts exactly the cadres a filter selects.
+func (s *Service) CountCadres(ctx context.Context, tenant string, f Filter) (int, error) {
+	if err := f.Validate(s.titles); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.db.ReadTenant(ctx, tenant, func(ctx context.Context, db bun.IDB) error {
+		q, err := s.filtered(ctx, db, db.NewSelect().Model((*cadreRow)(nil)), tenant, f)
+		if err != nil {
+			return err
+		}
+		c, err := q.Count(ctx)
+		n = int(c)
+		return err
+	})
+	if err != nil {
+		return 0, notFound(err, errUnitNotFound, "count cadres")
+	}
+	return n, nil
 }
 
 // EachCadre calls fn for every cadre the filter selects, in list order,
@@ -135,7 +149,30 @@ func (s *Service) EachCadre(ctx context.Context, tenant string, f Filter, fn fun
 	}
 }
 
-// filtered adds the filter's conditions to a select on cadres (alias c).
+// unitScope returns the units a filter keeps: nil for all, the unit, or its
+// subtree. The subtree's ids are read first rather than sub-selected, so
+// that PostgreSQL cannot join them with a name search in a ruinous order.
+func (s *Service) unitScope(ctx context.Context, db bun.IDB, tenant string, f Filter) ([]string, error) {
+	switch {
+	case f.UnitID == "":
+		return nil, nil
+	case !f.Subtree:
+		return []string{f.UnitID}, nil
+	}
+	var u unitRow
+	if err := db.NewSelect().Model(&u).Column("path").Where("tenant_id = ? AND id = ?", tenant, f.UnitID).Scan(ctx); err != nil {
+		return nil, notFound(err, errUnitNotFound, "read unit")
+	}
+	var ids []string
+	if err := db.NewSelect().Table("units").Column("id").
+		Where("tenant_id = ? AND path >= ? AND path < ?", tenant, u.Path, u.Path+subtreeEnd).Scan(ctx, &ids); err != nil {
+		return nil, core.Internal(err, "read unit subtree")
+	}
+	return ids, nil
+}
+
+// filtered adds the filter's conditions to a select on cadres (alias c),
+// the name search through the search index (see indexedMatch).
 func (s *Service) filtered(ctx context.Context, db bun.IDB, q *bun.SelectQuery, tenant string, f Filter) (*bun.SelectQuery, error) {
 	q = q.Where("c.tenant_id = ?", tenant)
 	switch f.Status {
@@ -145,17 +182,12 @@ func (s *Service) filtered(ctx context.Context, db bun.IDB, q *bun.SelectQuery, 
 	default:
 		q = q.Where("c.status = ?", f.Status)
 	}
-	if f.UnitID != "" {
-		if f.Subtree {
-			var u unitRow
-			if err := db.NewSelect().Model(&u).Column("path").Where("tenant_id = ? AND id = ?", tenant, f.UnitID).Scan(ctx); err != nil {
-				return nil, notFound(err, errUnitNotFound, "read unit")
-			}
-			q = q.Where("c.unit_id IN (SELECT id FROM units WHERE tenant_id = ? AND path >= ? AND path < ?)",
-				tenant, u.Path, u.Path+subtreeEnd)
-		} else {
-			q = q.Where("c.unit_id = ?", f.UnitID)
-		}
+	units, err := s.unitScope(ctx, db, tenant, f)
+	if err != nil {
+		return nil, err
+	}
+	if units != nil {
+		q = q.Where("c.unit_id IN (?)", bun.In(units))
 	}
 	if f.Title != "" {
 		q = q.Where("c.title = ?", f.Title)
@@ -166,33 +198,14 @@ func (s *Service) filtered(ctx context.Context, db bun.IDB, q *bun.SelectQuery, 
 	switch f.Planning {
 	case "":
 	case PlanningAny:
-		q = q.Where("EXISTS (SELECT 1 FROM cadre_planning pl WHERE pl.tenant_id = c.tenant_id AND pl.cadre_id = c.id AND pl.until_on IS NULL)")
+		q = q.Where("c.id IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL)", tenant)
 	default:
-		q = q.Where("EXISTS (SELECT 1 FROM cadre_planning pl WHERE pl.tenant_id = c.tenant_id AND pl.cadre_id = c.id AND pl.until_on IS NULL AND pl.title = ?)", f.Planning)
+		q = q.Where("c.id IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL AND pl.title = ?)", tenant, f.Planning)
 	}
 	if words := searchWords(f.Q); len(words) > 0 {
-		if s.db.Dialect == sqldb.Postgres {
-			// The trigram index finds candidates for the contains-match; the
-			// second condition keeps matches that start a word.
-			p := likeEscape(strings.Join(words, " "))
-			q = q.Where("c.name_fold LIKE ? ESCAPE '\\'", "%"+p+"%").
-				Where("(c.name_fold LIKE ? ESCAPE '\\' OR c.name_fold LIKE ? ESCAPE '\\')", p+"%", "% "+p+"%")
-		} else {
-			q = q.Where("c.rid IN (SELECT rowid FROM cadres_fts WHERE cadres_fts MATCH ?)", ftsQuery(tenant, words))
-		}
+		q = s.indexedMatch(db, q, tenant, f.Status, units, words)
 	}
 	return q, nil
-}
-
-// searchWords folds a query into words of letters and digits, the way the
-// search column (vntext.SearchForm) and the FTS5 tokenizer see names.
-func searchWords(q string) []string { return vntext.Words(q) }
-
-// ftsQuery builds an FTS5 query: the tenant's token, and the words as a
-// phrase whose last word is a prefix. Words are letters and digits only, so
-// quoting them is safe.
-func ftsQuery(tenant string, words []string) string {
-	return `tenant_id : "` + strings.ReplaceAll(tenant, `"`, `""`) + `" AND name_fold : "` + strings.Join(words, " ") + `" *`
 }
 
 // Nominee is what plan checks need to know of a cadre nominated for a class.

@@ -224,3 +224,40 @@ func TestPositionsAndLeaving(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchStrategies: a page found by walking the sort order and one
+// found through the search index are the same rows; totals stop at the cap.
+func TestSearchStrategies(t *testing.T) {
+	cadretest.ForEachDialect(t, func(t *testing.T, db cadretest.DB) {
+		ctx := cadretest.Ctx(t)
+		s := cadretest.Service(t, db)
+		tr := cadretest.Units(t, s, tenant)
+		givens := []string{"An", "Bình", "Cường", "Dũng", "Đức", "Hà", "Lan", "Minh"}
+		for i := 0; i < 40; i++ {
+			family := "Nguyễn"
+			if i%3 == 0 {
+				family = "Trần"
+			}
+			if _, err := s.CreateCadre(ctx, tenant, cadretest.Input(family+" Văn "+givens[i%len(givens)], tr.Commune.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, total, err := s.ListCadres(ctx, tenant, roster.Filter{Q: "nguyen van"})
+		if err != nil || total != len(all) || total != 26 {
+			t.Fatalf("all matches: %d (total %d), %v", len(all), total, err)
+		}
+		for _, off := range []int{0, 5, 20, 25} {
+			page, total, err := s.ListCadres(ctx, tenant, roster.Filter{Q: "nguyen van", Limit: 5, Offset: off})
+			if err != nil || total != 26 {
+				t.Fatalf("page at %d: total %d, %v", off, total, err)
+			}
+			want := all[off:min(off+5, len(all))]
+			if !slices.Equal(names(page), names(want)) {
+				t.Errorf("page at %d = %q, want %q", off, names(page), names(want))
+			}
+		}
+		if n, err := s.CountCadres(ctx, tenant, roster.Filter{Q: "tran"}); err != nil || n != 14 {
+			t.Errorf("exact count = %d, %v", n, err)
+		}
+	})
+}
