@@ -35,8 +35,11 @@ const (
 	benchPassword = "Mat-khau-do-tai-2026"
 )
 
+// httpSizes: each measurement is rounds × duration (paced: rounds × paced),
+// each round after its own warm-up.
 type httpSizes struct {
 	cadres                  int
+	rounds                  int
 	warmup, duration, paced time.Duration
 }
 
@@ -44,9 +47,9 @@ func (e *benchEnv) httpSizes() httpSizes {
 	if e.quick {
 		// No warm-up: every client's first request counts, so a run always
 		// has figures however busy the machine (the quick run is a test).
-		return httpSizes{cadres: 2000, duration: time.Second, paced: time.Second}
+		return httpSizes{cadres: 2000, rounds: 1, duration: time.Second, paced: time.Second}
 	}
-	return httpSizes{cadres: 500_000, warmup: 3 * time.Second, duration: 15 * time.Second, paced: 10 * time.Second}
+	return httpSizes{cadres: 500_000, rounds: 3, warmup: time.Second, duration: 5 * time.Second, paced: 4 * time.Second}
 }
 
 func (e *benchEnv) benchHTTP(ctx context.Context) ([]benchkit.Row, error) {
@@ -203,10 +206,11 @@ type httpMeasure struct {
 
 // measureHTTP loads both servers at saturation (closed loop), then both at
 // the same fixed rate, half what the baseline sustained (open loop), and
-// reads their peak memory.
+// reads their peak memory. Each measurement runs in rounds that alternate
+// between the servers, so a change in the machine's other load (it is
+// shared) weighs on both alike.
 func measureHTTP(ctx context.Context, sz httpSizes, full, base *target) (*httpMeasure, error) {
 	m := &httpMeasure{full: full, base: base}
-	var err error
 	ts := []*target{full}
 	if base != nil {
 		ts = []*target{base, full}
@@ -215,15 +219,36 @@ func measureHTTP(ctx context.Context, sz httpSizes, full, base *target) (*httpMe
 		if err := t.proc.resetPeak(); err != nil {
 			m.peakNote = "; the peak includes start-up and login (VmHWM could not be reset: " + err.Error() + ")"
 		}
-		if t.closed, err = t.run(ctx, sz, 0); err != nil {
-			return nil, err
+	}
+	rounds := func(rate float64, set func(t *target, r loadbench.Result)) error {
+		got := map[*target][]loadbench.Result{}
+		for r := 0; r < sz.rounds; r++ {
+			for i := range ts {
+				t := ts[i]
+				if r%2 == 1 {
+					t = ts[len(ts)-1-i]
+				}
+				res, err := t.run(ctx, sz, rate)
+				if err != nil {
+					return err
+				}
+				got[t] = append(got[t], res)
+			}
 		}
+		for _, t := range ts {
+			set(t, loadbench.Merge(got[t]...))
+		}
+		return nil
+	}
+	if err := rounds(0, func(t *target, r loadbench.Result) { t.closed = r }); err != nil {
+		return nil, err
 	}
 	m.rate = ts[0].closed.Throughput / 2
+	if err := rounds(m.rate, func(t *target, r loadbench.Result) { t.paced = r }); err != nil {
+		return nil, err
+	}
 	for _, t := range ts {
-		if t.paced, err = t.run(ctx, sz, m.rate); err != nil {
-			return nil, err
-		}
+		var err error
 		if t.peakMB, err = t.proc.peakMB(); err != nil {
 			return nil, err
 		}
@@ -303,8 +328,8 @@ func (m *httpMeasure) rows(name string, pg bool) []benchkit.Row {
 		p99Goal = benchkit.Goal{Kind: benchkit.Below, Limit: 20}
 	}
 	f := m.full
-	note := fmt.Sprintf("%d concurrent clients in a closed loop (in the benchmark process, on the same machine), %d requests in %.0f s; "+
-		"the same 60 URLs (6 filters × 10 pages) for both servers, one after the other; load average after the run: %s",
+	note := fmt.Sprintf("%d concurrent clients in a closed loop (in the benchmark process, on the same machine), %d requests in %.0f s, "+
+		"in rounds alternating with the baseline's; the same 60 URLs (6 filters × 10 pages) for both servers; load average after the run: %s",
 		benchClients, f.closed.Requests, f.closed.Elapsed.Seconds(), loadAverage())
 	if m.baseNote != "" {
 		note += "; " + m.baseNote

@@ -46,6 +46,29 @@ type Result struct {
 	Elapsed    time.Duration // the measured window
 	Throughput float64       // successful requests per second
 	P50, P99   time.Duration
+	// Latencies are the successful requests' latencies, sorted (for Merge).
+	Latencies []time.Duration
+}
+
+// Merge combines runs (rounds of one measurement interleaved with another
+// server's, so a change in the machine's load weighs on both alike).
+func Merge(rs ...Result) Result {
+	var m Result
+	for _, r := range rs {
+		m.Errors += r.Errors
+		if m.FirstError == "" {
+			m.FirstError = r.FirstError
+		}
+		m.Elapsed += r.Elapsed
+		m.Latencies = append(m.Latencies, r.Latencies...)
+	}
+	sort.Slice(m.Latencies, func(i, j int) bool { return m.Latencies[i] < m.Latencies[j] })
+	m.Requests = len(m.Latencies)
+	if m.Elapsed > 0 {
+		m.Throughput = float64(m.Requests) / m.Elapsed.Seconds()
+	}
+	m.P50, m.P99 = percentile(m.Latencies, 50), percentile(m.Latencies, 99)
+	return m
 }
 
 // Run sends GET requests for urls, in turn.
@@ -118,7 +141,7 @@ func Run(ctx context.Context, urls []string, o Options) (Result, error) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res.Requests, res.Elapsed = len(lat), o.Duration
 	res.Throughput = float64(len(lat)) / o.Duration.Seconds()
-	res.P50, res.P99 = percentile(lat, 50), percentile(lat, 99)
+	res.P50, res.P99, res.Latencies = percentile(lat, 50), percentile(lat, 99), lat
 	return res, nil
 }
 

@@ -119,6 +119,11 @@ func TestRun(t *testing.T) {
 	if paced.Requests != 100 || paced.Errors != 0 || paced.P99 < paced.P50 {
 		t.Fatalf("paced at 200/s for 0.5 s: %+v", paced)
 	}
+	both := loadbench.Merge(res, paced)
+	if both.Requests != res.Requests+paced.Requests || both.Elapsed != res.Elapsed+paced.Elapsed ||
+		both.P99 < both.P50 || both.P99 < min(res.P99, paced.P99) {
+		t.Fatalf("merged %+v from %+v and %+v", both, res, paced)
+	}
 	// Failures are counted, not timed.
 	bad, err := loadbench.Run(cadretest.Ctx(t), []string{srv.URL + "/nothing"}, loadbench.Options{Clients: 2, Duration: 100 * time.Millisecond})
 	if err != nil {
