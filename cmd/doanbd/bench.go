@@ -26,6 +26,7 @@ func benchmarks(env *benchEnv) []benchkit.Benchmark {
 		{Name: "authz", Run: env.benchAuthz},
 		{Name: "http", Run: env.benchHTTP},
 		{Name: "workflows", Run: env.benchWorkflows},
+		{Name: "roster", Run: env.benchRoster},
 	}
 }
 
