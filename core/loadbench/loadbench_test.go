@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"doanbd/core/cadre"
+	"doanbd/core/cadre/api"
 	"doanbd/core/cadre/cadretest"
 	"doanbd/core/cadre/roster"
 	"doanbd/core/loadbench"
@@ -79,7 +80,8 @@ func TestPlainMatchesRoster(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _ := json.Marshal(web.NewList(items, total, web.Page{Limit: tc.filter.Limit, Offset: tc.filter.Offset}))
+			want, _ := json.Marshal(api.CadreList{List: web.NewList(items, min(total, roster.CountCap),
+				web.Page{Limit: tc.filter.Limit, Offset: tc.filter.Offset}), TotalCapped: total > roster.CountCap})
 			tc.query.Set("tenant", "p79")
 			resp, err := http.Get(srv.URL + "/cadres?" + tc.query.Encode())
 			if err != nil {
@@ -92,6 +94,12 @@ func TestPlainMatchesRoster(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestCountCapIsTheRosters(t *testing.T) {
+	if loadbench.CountCap != roster.CountCap {
+		t.Fatalf("the baseline counts up to %d, the roster up to %d", loadbench.CountCap, roster.CountCap)
+	}
 }
 
 func TestRun(t *testing.T) {

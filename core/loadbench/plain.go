@@ -13,9 +13,10 @@ import (
 )
 
 // PlainHandler answers GET /cadres?tenant=…&unit=…&subtree=…&title=…&
-// employment=…&planning=…&limit=…&offset=… with the same two queries the
-// roster runs for GET /api/v1/t/{tenant}/cadres (a count, then a page of the
-// same columns in the same order) and the same JSON. It is the baseline of
+// employment=…&planning=…&limit=…&offset=… with the same queries the roster
+// runs for GET /api/v1/t/{tenant}/cadres (a unit subtree resolved first, a
+// count up to CountCap+1, then a page of the same columns in the same
+// order) and the same JSON. It is the baseline of
 // the list benchmark: no framework, no authentication, no authorization, no
 // tenant scoping (the tenant is a query parameter; on PostgreSQL it needs a
 // role that bypasses row-level security). postgres selects $n placeholders.
@@ -36,11 +37,17 @@ const cadreColumns = `c.tenant_id, c.id, c.full_name, c.name_fold, c.sort_key, c
 c.unit_id, c.title, c.employment, c.status, c.left_on, c.cccd_enc, c.cccd_hash, c.ethnicity_enc, c.religion_enc,
 c.transferred_to, c.prev_tenant, c.prev_id, c.created_at, c.updated_at`
 
+// CountCap is the roster's cap on list totals (roster.CountCap): like the
+// roster, the baseline counts up to CountCap+1 and answers "more than
+// CountCap" with total_capped.
+const CountCap = 10_000
+
 type listOut struct {
-	Items  []cadre.Cadre `json:"items"`
-	Total  int           `json:"total"`
-	Limit  int           `json:"limit"`
-	Offset int           `json:"offset"`
+	Items       []cadre.Cadre `json:"items"`
+	Total       int           `json:"total"`
+	Limit       int           `json:"limit"`
+	Offset      int           `json:"offset"`
+	TotalCapped bool          `json:"total_capped"`
 }
 
 func (h *plain) list(w http.ResponseWriter, r *http.Request) {
@@ -53,13 +60,20 @@ func (h *plain) list(w http.ResponseWriter, r *http.Request) {
 		offset = v
 	}
 	ctx := r.Context()
+	// Like the roster, each query resolves the filter itself.
 	where, args, err := h.where(ctx, q)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	out := listOut{Items: []cadre.Cadre{}, Limit: limit, Offset: offset}
-	if err := h.db.QueryRowContext(ctx, h.ph("SELECT count(*) FROM cadres AS c WHERE "+where), args...).Scan(&out.Total); err != nil {
+	count := "SELECT count(*) FROM (SELECT 1 FROM cadres AS c WHERE " + where + " LIMIT " + strconv.Itoa(CountCap+1) + ") AS m"
+	if err := h.db.QueryRowContext(ctx, h.ph(count), args...).Scan(&out.Total); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	out.Total, out.TotalCapped = min(out.Total, CountCap), out.Total > CountCap
+	if where, args, err = h.where(ctx, q); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
@@ -115,16 +129,17 @@ func (h *plain) where(ctx context.Context, q map[string][]string) (string, []any
 	conds := []string{"c.tenant_id = ?", "c.status = ?"}
 	args := []any{tenant, cadre.Active}
 	if u := get("unit"); u != "" {
+		units := []string{u}
 		if get("subtree") == "true" {
-			var path string
-			if err := h.db.QueryRowContext(ctx, h.ph("SELECT path FROM units WHERE tenant_id = ? AND id = ?"), tenant, u).Scan(&path); err != nil {
+			var err error
+			if units, err = h.subtree(ctx, tenant, u); err != nil {
 				return "", nil, err
 			}
-			conds = append(conds, "c.unit_id IN (SELECT id FROM units WHERE tenant_id = ? AND path >= ? AND path < ?)")
-			args = append(args, tenant, path, path+"~")
-		} else {
-			conds = append(conds, "c.unit_id = ?")
-			args = append(args, u)
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(units)), ", ")
+		conds = append(conds, "c.unit_id IN ("+marks+")")
+		for _, id := range units {
+			args = append(args, id)
 		}
 	}
 	if v := get("title"); v != "" {
@@ -136,12 +151,36 @@ func (h *plain) where(ctx context.Context, q map[string][]string) (string, []any
 	switch v := get("planning"); v {
 	case "":
 	case "any":
-		conds = append(conds, "EXISTS (SELECT 1 FROM cadre_planning pl WHERE pl.tenant_id = c.tenant_id AND pl.cadre_id = c.id AND pl.until_on IS NULL)")
+		conds = append(conds, "c.id IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL)")
+		args = append(args, tenant)
 	default:
-		conds = append(conds, "EXISTS (SELECT 1 FROM cadre_planning pl WHERE pl.tenant_id = c.tenant_id AND pl.cadre_id = c.id AND pl.until_on IS NULL AND pl.title = ?)")
-		args = append(args, v)
+		conds = append(conds, "c.id IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL AND pl.title = ?)")
+		args = append(args, tenant, v)
 	}
 	return "(" + strings.Join(conds, ") AND (") + ")", args, nil
+}
+
+// subtree lists the ids of a unit and the units under it, as the roster
+// resolves a subtree before querying cadres.
+func (h *plain) subtree(ctx context.Context, tenant, unit string) ([]string, error) {
+	var path string
+	if err := h.db.QueryRowContext(ctx, h.ph("SELECT path FROM units WHERE tenant_id = ? AND id = ?"), tenant, unit).Scan(&path); err != nil {
+		return nil, err
+	}
+	rows, err := h.db.QueryContext(ctx, h.ph("SELECT id FROM units WHERE tenant_id = ? AND path >= ? AND path < ?"), tenant, path, path+"~")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // ph turns ? placeholders into $1, $2, … on PostgreSQL.
