@@ -47,7 +47,7 @@ type Options struct {
 	// MaxRows refuses bigger sheets (default 200,000).
 	MaxRows int
 	// Batch is how many rows go into one staging transaction while parsing
-	// and one INSERT … SELECT while committing (default 2,000).
+	// and one INSERT … SELECT while committing (default 5,000).
 	Batch int
 	// AfterCommitBatch, if set, runs inside the commit transaction after each
 	// batch with the number of rows copied so far; an error aborts the commit
@@ -73,7 +73,7 @@ func New(r *roster.Service, jobs Jobs, opt Options) *Importer {
 		opt.MaxRows = 200_000
 	}
 	if opt.Batch <= 0 {
-		opt.Batch = 2000
+		opt.Batch = 5000
 	}
 	if opt.Log == nil {
 		opt.Log = slog.Default()

@@ -29,7 +29,7 @@ func (r *stagedRow) values() []any {
 
 // stageRowsPerStatement keeps a statement under SQLite's 32,766 and
 // PostgreSQL's 65,535 bound parameters.
-const stageRowsPerStatement = 500
+const stageRowsPerStatement = 1000
 
 // insertStaged writes staged rows with prepared multi-row INSERTs and bound
 // parameters (ciphertexts travel as binary, not as SQL text).

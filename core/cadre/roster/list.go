@@ -7,6 +7,7 @@ import (
 
 	"doanbd/core"
 	"doanbd/core/cadre"
+	"doanbd/core/sqldb"
 )
 
 // Filter selects cadres for a list or an export.
@@ -27,6 +28,10 @@ type Filter struct {
 	Status string
 	Limit  int
 	Offset int
+
+	// walk asks for the sort-index walk (set by ListCadres for large
+	// selections).
+	walk bool
 }
 
 // PlanningAny in Filter.Planning selects cadres in any planning pool.
@@ -63,6 +68,10 @@ func (f *Filter) Validate(titles *cadre.Titles) error {
 // gives the exact figure when it is needed (dashboards, KPIs).
 const CountCap = 10_000
 
+// walkAbove is the selection size from which a page is found by walking
+// the sort index rather than by sorting the selection.
+const walkAbove = 2000
+
 // ListCadres returns a page of cadres sorted the Vietnamese way (given name,
 // then the rest) and how many match the filter, counted up to CountCap+1.
 func (s *Service) ListCadres(ctx context.Context, tenant string, f Filter) ([]cadre.Cadre, int, error) {
@@ -76,6 +85,11 @@ func (s *Service) ListCadres(ctx context.Context, tenant string, f Filter) ([]ca
 		if total, err = s.countCapped(ctx, db, tenant, f); err != nil {
 			return err
 		}
+		// On SQLite, a large selection by unit subtree or planning pool is
+		// paged by walking the sort order, a small one by fetching and
+		// sorting it. (PostgreSQL's planner makes this choice itself from
+		// its statistics, and does worse when told.)
+		f.walk = s.db.Dialect == sqldb.SQLite && total > walkAbove && f.Q == "" && (f.Subtree || f.Planning != "")
 		rows, err = s.page(ctx, db, tenant, f)
 		return err
 	})
@@ -186,8 +200,17 @@ func (s *Service) filtered(ctx context.Context, db bun.IDB, q *bun.SelectQuery, 
 	if err != nil {
 		return nil, err
 	}
+	// With walk, membership tests are written so that no index serves them
+	// (an expression): the planner then walks the sort index, the right plan
+	// for a page of a large selection (see page).
+	col := func(c string) string {
+		if f.walk {
+			return "(" + c + " || '')"
+		}
+		return c
+	}
 	if units != nil {
-		q = q.Where("c.unit_id IN (?)", bun.In(units))
+		q = q.Where(col("c.unit_id")+" IN (?)", bun.In(units))
 	}
 	if f.Title != "" {
 		q = q.Where("c.title = ?", f.Title)
@@ -198,9 +221,9 @@ func (s *Service) filtered(ctx context.Context, db bun.IDB, q *bun.SelectQuery, 
 	switch f.Planning {
 	case "":
 	case PlanningAny:
-		q = q.Where("c.id IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL)", tenant)
+		q = q.Where(col("c.id")+" IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL)", tenant)
 	default:
-		q = q.Where("c.id IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL AND pl.title = ?)", tenant, f.Planning)
+		q = q.Where(col("c.id")+" IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL AND pl.title = ?)", tenant, f.Planning)
 	}
 	if words := searchWords(f.Q); len(words) > 0 {
 		q = s.indexedMatch(db, q, tenant, f.Status, units, words)

@@ -10,6 +10,7 @@ import (
 	"doanbd/core/cadre"
 	"doanbd/core/cadre/cadretest"
 	"doanbd/core/cadre/roster"
+	"doanbd/core/cadre/rosterbench"
 )
 
 func names(cs []cadre.Cadre) []string {
@@ -258,6 +259,63 @@ func TestSearchStrategies(t *testing.T) {
 		}
 		if n, err := s.CountCadres(ctx, tenant, roster.Filter{Q: "tran"}); err != nil || n != 14 {
 			t.Errorf("exact count = %d, %v", n, err)
+		}
+	})
+}
+
+func TestOddFilterValues(t *testing.T) {
+	cadretest.ForEachDialect(t, func(t *testing.T, db cadretest.DB) {
+		ctx := cadretest.Ctx(t)
+		s := cadretest.Service(t, db)
+		cadretest.Units(t, s, tenant)
+		for _, f := range []roster.Filter{{Q: "an", UnitID: `x" OR "y`}, {Q: `"*' OR 1=1 --`}, {Q: "nguyễn", UnitID: "nope"}} {
+			if cs, n, err := s.ListCadres(ctx, tenant, f); err != nil || n != 0 || len(cs) != 0 {
+				t.Errorf("%+v: %d %d %v", f, len(cs), n, err)
+			}
+		}
+	})
+}
+
+// TestLargeSelections: on a roster big enough that pages of a unit subtree
+// or the planning pool are found by walking the sort order, they are the
+// same rows as the full ordered selection.
+func TestLargeSelections(t *testing.T) {
+	cadretest.ForEachDialect(t, func(t *testing.T, db cadretest.DB) {
+		ctx := cadretest.Ctx(t)
+		s := cadretest.Service(t, db)
+		tr, err := rosterbench.Load(ctx, s, tenant, 6000, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []roster.Filter{
+			{UnitID: tr.Province.ID, Subtree: true},
+			{UnitID: tr.Districts[0].ID, Subtree: true},
+			{Planning: roster.PlanningAny},
+			{Q: "nguyen thi", UnitID: tr.Districts[1].ID, Subtree: true},
+		} {
+			var all []string
+			if err := s.EachCadre(ctx, tenant, f, func(c cadre.Cadre) error { all = append(all, c.ID); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			for _, off := range []int{0, 50, 1000} {
+				g := f
+				g.Limit, g.Offset = 50, off
+				page, total, err := s.ListCadres(ctx, tenant, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if total != min(len(all), roster.CountCap+1) {
+					t.Errorf("%+v: total %d, selection %d", f, total, len(all))
+				}
+				want := all[min(off, len(all)):min(off+50, len(all))]
+				var got []string
+				for _, c := range page {
+					got = append(got, c.ID)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%+v at %d: page differs from the ordered selection", f, off)
+				}
+			}
 		}
 	})
 }

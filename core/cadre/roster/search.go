@@ -119,9 +119,15 @@ func (s *Service) countCapped(ctx context.Context, db bun.IDB, tenant string, f 
 	var err error
 	switch {
 	case len(words) > 0 && s.db.Dialect == sqldb.SQLite:
+		units, err := s.unitScope(ctx, db, tenant, f)
+		if err != nil {
+			return 0, err
+		}
 		q = db.NewSelect().TableExpr("cadres_fts").Join("JOIN cadres AS c ON c.rid = cadres_fts.rowid").
-			Where("cadres_fts MATCH ?", ftsQuery(tenant, words))
-		q, err = s.filtered(ctx, db, q, tenant, plain)
+			Where("cadres_fts MATCH ?", ftsQuery(tenant, words, units))
+		if q, err = s.filtered(ctx, db, q, tenant, plain); err != nil {
+			return 0, err
+		}
 	case len(words) > 0 && onlySearch(f):
 		units, err := s.unitScope(ctx, db, tenant, f)
 		if err != nil {
@@ -140,6 +146,19 @@ func (s *Service) countCapped(ctx context.Context, db bun.IDB, tenant string, f 
 			return CountCap + 1, nil
 		}
 		return m.Distinct, nil
+	case f.Planning != "" && f.Status == "" && len(words) == 0 && f.UnitID == "" && f.Title == "" && f.Employment == "":
+		// Open planning places belong to active cadres only (leaving,
+		// transfers and deletion end or remove them), so the pool counts
+		// itself from its own index.
+		q = db.NewSelect().Table("cadre_planning").ColumnExpr("DISTINCT cadre_id").Where("tenant_id = ? AND until_on IS NULL", tenant)
+		if f.Planning != PlanningAny {
+			q = q.Where("title = ?", f.Planning)
+		}
+		var n int
+		if err := db.NewSelect().TableExpr("(?) AS m", q.Limit(CountCap+1)).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
+			return 0, core.Internal(err, "count cadres")
+		}
+		return n, nil
 	default:
 		q, err = s.filtered(ctx, db, db.NewSelect().TableExpr("cadres AS c"), tenant, f)
 	}
@@ -181,12 +200,25 @@ func (s *Service) indexedMatch(db bun.IDB, q *bun.SelectQuery, tenant, status st
 	if s.db.Dialect == sqldb.Postgres {
 		return q.Where("c.id = ANY(ARRAY(?))", suffixes(db, tenant, status, units, words))
 	}
-	return q.Where("c.rid IN (SELECT rowid FROM cadres_fts WHERE cadres_fts MATCH ?)", ftsQuery(tenant, words))
+	return q.Where("c.rid IN (SELECT rowid FROM cadres_fts WHERE cadres_fts MATCH ?)", ftsQuery(tenant, words, units))
 }
 
-// ftsQuery builds an FTS5 query: the tenant's token, and the words as a
-// phrase whose last word is a prefix. Words are letters and digits only, so
-// quoting them is safe.
-func ftsQuery(tenant string, words []string) string {
-	return `tenant_id : "` + strings.ReplaceAll(tenant, `"`, `""`) + `" AND name_fold : "` + strings.Join(words, " ") + `" *`
+// ftsUnits is the most units an FTS5 query names; a wider subtree is
+// filtered on the cadres instead.
+const ftsUnits = 200
+
+// ftsQuery builds an FTS5 query: the tenant's token, the words as a phrase
+// whose last word is a prefix, and, for a unit filter of at most ftsUnits
+// units, one of the units. Words are letters and digits only; ids are
+// quoted as FTS5 strings.
+func ftsQuery(tenant string, words, units []string) string {
+	q := `tenant_id : "` + strings.ReplaceAll(tenant, `"`, `""`) + `" AND name_fold : "` + strings.Join(words, " ") + `" *`
+	if len(units) > 0 && len(units) <= ftsUnits {
+		quoted := make([]string, len(units))
+		for i, u := range units {
+			quoted[i] = `"` + strings.ReplaceAll(u, `"`, `""`) + `"`
+		}
+		q += ` AND unit_id : (` + strings.Join(quoted, " OR ") + `)`
+	}
+	return q
 }
