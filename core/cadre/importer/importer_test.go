@@ -91,6 +91,8 @@ func messyWorkbook(t *testing.T) []byte {
 	row(6, norm.NFD.String("Nguyễn Văn Đức"), 34773, "Nam", "Kinh", "079095012345", "0912 345 678", "X01 - Đoàn xã Tân Nhựt", "Bí thư Đoàn xã", "Chuyên trách", "Bí thư Đoàn cấp huyện", "01/02/2024")
 	row(8, "Trần Thị Bé", 36000, "Nữ", nil, "07919501234", 912345678, "CD01", "bi_thu_chi_doan", "Kiêm nhiệm")
 	must(t, f.SetCellFormula(sh, "C8", "DATE(1998,7,24)"))
+	// A formula saved without a value that cannot be computed here.
+	must(t, f.SetCellFormula(sh, "E9", "NOSUCHFUNCTION(1)"))
 	row(9, "Lê Văn Cường", "31/02/1990", "Nam", nil, nil, nil, "Đoàn xã Không Có", "Vua", "Chuyên trách")
 	row(11, "Phạm Thị Dung", "15/08/1992", "Nữ", nil, "079095012345", nil, "X02", nil, "Bán chuyên trách")
 	row(12, "Hoàng Văn Em", "01/01/1990", "Nam", nil, "079090000999", nil, "X01", nil, "Chuyên trách")
@@ -176,17 +178,18 @@ func TestMessyImport(t *testing.T) {
 			t.Fatalf("parsed = %+v", got)
 		}
 		want := map[string]string{
-			"Dòng 8, cột Số CCCD: phải có 12 chữ số":                                                     "error",
-			"Dòng 9, cột Ngày sinh: không đúng dạng ngày dd/mm/yyyy":                                     "error",
-			"Dòng 9, cột Đơn vị: không có đơn vị này trong danh mục đơn vị":                              "error",
-			"Dòng 9, cột Chức danh: không có trong danh mục chức danh":                                   "error",
-			"Dòng 11, cột Số CCCD: trùng Số CCCD với dòng 6":                                             "error",
-			"Dòng 11, cột Số CCCD: không khớp với ngày sinh hoặc giới tính, hãy kiểm tra lại":            "warning",
-			"Dòng 12, cột Số CCCD: đã có cán bộ đang công tác với Số CCCD này trong danh sách":           "error",
-			"Dòng 13, cột Số điện thoại: không đúng định dạng số điện thoại Việt Nam (ví dụ 0912345678)": "error",
-			"Dòng 13, cột Đơn vị: đơn vị đã ngừng hoạt động từ 30/06/2025":                               "error",
-			"Dòng 13, cột Chế độ công tác: không được để trống":                                          "error",
-			"Dòng 14, cột Số CCCD: không khớp với ngày sinh hoặc giới tính, hãy kiểm tra lại":            "warning",
+			"Dòng 8, cột Số CCCD: phải có 12 chữ số":                                                                 "error",
+			"Dòng 9, cột Ngày sinh: không đúng dạng ngày dd/mm/yyyy":                                                 "error",
+			"Dòng 9, cột Đơn vị: không có đơn vị này trong danh mục đơn vị":                                          "error",
+			"Dòng 9, cột Chức danh: không có trong danh mục chức danh":                                               "error",
+			"Dòng 9, cột Dân tộc: ô có công thức chưa được tính: hãy mở tệp bằng Excel, lưu lại rồi tải lên lần nữa": "error",
+			"Dòng 11, cột Số CCCD: trùng Số CCCD với dòng 6":                                                         "error",
+			"Dòng 11, cột Số CCCD: không khớp với ngày sinh hoặc giới tính, hãy kiểm tra lại":                        "warning",
+			"Dòng 12, cột Số CCCD: đã có cán bộ đang công tác với Số CCCD này trong danh sách":                       "error",
+			"Dòng 13, cột Số điện thoại: không đúng định dạng số điện thoại Việt Nam (ví dụ 0912345678)":             "error",
+			"Dòng 13, cột Đơn vị: đơn vị đã ngừng hoạt động từ 30/06/2025":                                           "error",
+			"Dòng 13, cột Chế độ công tác: không được để trống":                                                      "error",
+			"Dòng 14, cột Số CCCD: không khớp với ngày sinh hoặc giới tính, hãy kiểm tra lại":                        "warning",
 		}
 		if texts := problemTexts(t, im, up.ID); len(texts) != len(want) {
 			t.Errorf("problems:\n%v", texts)
@@ -199,7 +202,7 @@ func TestMessyImport(t *testing.T) {
 		}
 		errsOnly, n, err := im.Problems(ctx, tenant, up.ID, importer.SeverityError, 2, 2)
 		must(t, err)
-		if n != 9 || len(errsOnly) != 2 || errsOnly[0].Row != 9 {
+		if n != 10 || len(errsOnly) != 2 || errsOnly[0].Row != 9 {
 			t.Errorf("paged errors = %d %+v", n, errsOnly)
 		}
 		rows, n, err := im.Rows(ctx, tenant, up.ID, true, 50, 0)

@@ -87,6 +87,9 @@ func (p *rowParser) parse(r xlsx.Row) parsedRow {
 		}
 		return d
 	}
+	for _, field := range r.Uncomputed {
+		bad(field, "ô có công thức chưa được tính: hãy mở tệp bằng Excel, lưu lại rồi tải lên lần nữa")
+	}
 	opt := func(field string) *string {
 		s := vntext.Clean(v[field])
 		return &s
