@@ -85,6 +85,8 @@ func setup(t *testing.T, db cadretest.DB) *env {
 	srv.SetGuard(guard{perms: map[string][]string{
 		"admin":  all,
 		"viewer": {"unit.read", "cadre.read"},
+		// An exporter may export the roster but not read sensitive data.
+		"exporter": {"unit.read", "cadre.read", "cadre.export"},
 	}})
 	idem := &web.Idempotency{Store: web.NewIdemTable(func(ctx context.Context, tenant string, fn func(ctx context.Context, tx bun.Tx) error) error {
 		return db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
@@ -342,6 +344,25 @@ func TestImportExportAPI(t *testing.T) {
 			t.Errorf("xlsx export = %q", rows)
 		}
 		x.Close()
+		// Sensitive columns only on request, with read_sensitive, audited.
+		r = e.do("exporter", http.MethodGet, base+"/cadres/export?format=csv", nil)
+		want(t, r, http.StatusOK)
+		r = e.do("exporter", http.MethodGet, base+"/cadres/export?format=csv&include=sensitive", nil)
+		want(t, r, http.StatusForbidden)
+		r = e.do("admin", http.MethodGet, base+"/cadres/export?format=csv&include=all", nil)
+		want(t, r, http.StatusUnprocessableEntity)
+		r = e.do("admin", http.MethodGet, base+"/cadres/export?format=csv&q=tran+van&include=sensitive", nil)
+		want(t, r, http.StatusOK)
+		if lines := strings.Split(strings.TrimSpace(string(r.body)), "\n"); len(lines) != 2 ||
+			!strings.Contains(lines[0], "Số CCCD") || !strings.Contains(lines[1], "Trần Văn Bình,12/12/1994,Nam,") ||
+			!strings.Contains(lines[1], ",001094000001,") {
+			t.Errorf("sensitive csv = %q", r.body)
+		}
+		var exports int
+		if err := db.Owner.QueryRowContext(context.Background(),
+			"SELECT count(*) FROM audit_log WHERE tenant_id = 'p79' AND actor_id = 'admin' AND action = 'cadre.export_sensitive'").Scan(&exports); err != nil || exports != 1 {
+			t.Errorf("export audit rows = %d, %v", exports, err)
+		}
 		r = e.do("admin", http.MethodGet, base+"/cadres/export?format=pdf", nil)
 		want(t, r, http.StatusUnprocessableEntity)
 		r = e.do("viewer", http.MethodGet, base+"/cadres/export", nil)

@@ -151,12 +151,7 @@ func (a *API) getCadre(c *gin.Context) error {
 	case "":
 	case "sensitive":
 		// The route needs "read"; the sensitive part needs read_sensitive too.
-		g := a.srv.Guard()
-		p, _ := core.PrincipalFrom(ctx)
-		if g == nil {
-			return core.Errorf(core.EFORBIDDEN, "Bạn không có quyền xem dữ liệu nhạy cảm.")
-		}
-		if err := g.Authorize(ctx, p, tenantOf(c), objCadre, authz.ActReadSensitive); err != nil {
+		if err := a.authorizeSensitive(c); err != nil {
 			return err
 		}
 		s, err := a.roster.ReadSensitive(ctx, tenantOf(c), out.ID)
@@ -269,4 +264,16 @@ func (a *API) endPlanning(c *gin.Context) error {
 	}
 	c.JSON(http.StatusOK, p)
 	return nil
+}
+
+// authorizeSensitive checks read_sensitive on top of what the route itself
+// needs (read or export), for include=sensitive.
+func (a *API) authorizeSensitive(c *gin.Context) error {
+	ctx := ctxOf(c).Request.Context()
+	g := a.srv.Guard()
+	p, _ := core.PrincipalFrom(ctx)
+	if g == nil {
+		return core.Errorf(core.EFORBIDDEN, "Bạn không có quyền xem dữ liệu nhạy cảm.")
+	}
+	return g.Authorize(ctx, p, tenantOf(c), objCadre, authz.ActReadSensitive)
 }

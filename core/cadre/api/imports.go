@@ -45,8 +45,9 @@ func (a *API) importRoutes() {
 		Status: http.StatusAccepted, Request: CommitInput{Mode: importer.ModeValidOnly}, Response: importer.Import{},
 		Summary: "Ghi vào danh sách cán bộ: all (chỉ khi không còn lỗi) hoặc valid_only. Ghi trong một giao dịch, chạy nền; lỗi giữa chừng thì danh sách không đổi."})
 	a.route(http.MethodGet, "/cadres/export", objCadre, authz.ActExport, a.export, web.Doc{Tags: tagImports, ResponseType: xlsxType,
-		Query:   withoutPage(listQuery, map[string]string{"format": "xlsx (mặc định) | csv (UTF-8 có BOM)"}),
-		Summary: "Xuất danh sách cán bộ ra Excel hoặc CSV với cùng bộ lọc như danh sách (không gồm dữ liệu nhạy cảm)."})
+		Query: withoutPage(listQuery, map[string]string{"format": "xlsx (mặc định) | csv (UTF-8 có BOM)",
+			"include": "sensitive: thêm cột số CCCD, dân tộc, tôn giáo (cần quyền read_sensitive; lượt xuất được ghi nhật ký)"}),
+		Summary: "Xuất danh sách cán bộ ra Excel hoặc CSV với cùng bộ lọc như danh sách; dữ liệu nhạy cảm chỉ khi có include=sensitive."})
 }
 
 func withoutPage(a, b map[string]string) map[string]string {
@@ -169,19 +170,24 @@ func (a *API) commit(c *gin.Context) error {
 }
 
 // exportColumns are the exported columns: the template's, without the
-// sensitive ones (exports leave the system; CCCD, ethnicity and religion
-// are read one cadre at a time, audited), plus the status.
-var exportColumns = func() []xlsx.Column {
+// sensitive ones unless asked for (exports leave the system: CCCD,
+// ethnicity and religion go out only with include=sensitive, to a user
+// allowed to read them, and the export is audited), plus the status.
+func exportColumns(sensitive bool) []xlsx.Column {
 	var cols []xlsx.Column
 	for _, c := range xlsx.Columns {
 		switch c.Field {
-		case cadre.FCCCD, cadre.FEthnicity, cadre.FReligion, cadre.FSince, cadre.FPlanTitle, cadre.FPlanSince:
+		case cadre.FSince, cadre.FPlanTitle, cadre.FPlanSince:
 			continue
+		case cadre.FCCCD, cadre.FEthnicity, cadre.FReligion:
+			if !sensitive {
+				continue
+			}
 		}
 		cols = append(cols, c)
 	}
 	return append(cols, xlsx.Column{Field: "status", Header: "Trạng thái", Label: "Trạng thái", Width: 16})
-}()
+}
 
 func (a *API) export(c *gin.Context) error {
 	f, err := filterOf(c)
@@ -192,6 +198,18 @@ func (a *API) export(c *gin.Context) error {
 		return err
 	}
 	format := c.DefaultQuery("format", "xlsx")
+	sensitive := false
+	switch c.Query("include") {
+	case "":
+	case "sensitive":
+		if err := a.authorizeSensitive(c); err != nil {
+			return err
+		}
+		sensitive = true
+	default:
+		return core.Invalid("Tham số không hợp lệ.", core.FieldError{Field: "include", Message: "chỉ nhận giá trị sensitive"})
+	}
+	cols := exportColumns(sensitive)
 	ctx := c.Request.Context()
 	units, err := a.roster.UnitIndex(ctx, tenantOf(c))
 	if err != nil {
@@ -206,10 +224,10 @@ func (a *API) export(c *gin.Context) error {
 	switch format {
 	case "xlsx":
 		attachment(c, xlsxType, name+".xlsx")
-		w, err = xlsx.NewXLSX(c.Writer, xlsx.SheetCadres, exportColumns)
+		w, err = xlsx.NewXLSX(c.Writer, xlsx.SheetCadres, cols)
 	case "csv":
 		attachment(c, "text/csv; charset=utf-8", name+".csv")
-		w, err = xlsx.NewCSV(c.Writer, exportColumns)
+		w, err = xlsx.NewCSV(c.Writer, cols)
 	default:
 		return core.Invalid("Định dạng không hỗ trợ.", core.FieldError{Field: "format", Message: "phải là xlsx hoặc csv"})
 	}
@@ -219,12 +237,19 @@ func (a *API) export(c *gin.Context) error {
 	}
 	titles := a.roster.Titles()
 	n := 0
-	err = a.roster.EachCadre(ctx, tenantOf(c), f, func(x cadre.Cadre) error {
+	row := func(x cadre.Cadre, s *cadre.Sensitive) error {
 		n++
-		return w.Write([]any{strconv.Itoa(n), x.FullName, x.BirthDate, cadre.LabelOf(cadre.Genders, x.Gender),
-			x.Phone, x.Email, unitName[x.UnitID], titles.Name(x.Title), cadre.LabelOf(cadre.Employments, x.Employment),
-			cadre.LabelOf(cadre.Statuses, x.Status)})
-	})
+		vals := make([]any, 0, len(cols))
+		for _, col := range cols {
+			vals = append(vals, exportValue(col.Field, n, x, s, unitName, titles))
+		}
+		return w.Write(vals)
+	}
+	if sensitive {
+		err = a.roster.EachCadreSensitive(ctx, tenantOf(c), f, func(x cadre.Cadre, s cadre.Sensitive) error { return row(x, &s) })
+	} else {
+		err = a.roster.EachCadre(ctx, tenantOf(c), f, func(x cadre.Cadre) error { return row(x, nil) })
+	}
 	if err == nil {
 		err = w.Close()
 	}
@@ -237,4 +262,41 @@ func (a *API) export(c *gin.Context) error {
 		a.opt.Log.Error("export broken off", "tenant", tenantOf(c), "request_id", web.RequestID(c), "err", err)
 	}
 	return nil
+}
+
+// exportValue is one cell of an exported cadre, by the column's field.
+func exportValue(field string, n int, x cadre.Cadre, s *cadre.Sensitive, unitName map[string]string, titles *cadre.Titles) any {
+	switch field {
+	case xlsx.FieldSTT:
+		return strconv.Itoa(n)
+	case cadre.FFullName:
+		return x.FullName
+	case cadre.FBirthDate:
+		return x.BirthDate
+	case cadre.FGender:
+		return cadre.LabelOf(cadre.Genders, x.Gender)
+	case cadre.FPhone:
+		return x.Phone
+	case cadre.FEmail:
+		return x.Email
+	case cadre.FUnit:
+		return unitName[x.UnitID]
+	case cadre.FTitle:
+		return titles.Name(x.Title)
+	case cadre.FEmployment:
+		return cadre.LabelOf(cadre.Employments, x.Employment)
+	case "status":
+		return cadre.LabelOf(cadre.Statuses, x.Status)
+	}
+	if s != nil {
+		switch field {
+		case cadre.FCCCD:
+			return s.CCCD
+		case cadre.FEthnicity:
+			return s.Ethnicity
+		case cadre.FReligion:
+			return s.Religion
+		}
+	}
+	return ""
 }

@@ -128,6 +128,11 @@ func (s *Service) CountCadres(ctx context.Context, tenant string, f Filter) (int
 // reading in batches so memory stays bounded whatever the roster size
 // (exports). Limit and Offset are ignored.
 func (s *Service) EachCadre(ctx context.Context, tenant string, f Filter, fn func(cadre.Cadre) error) error {
+	return s.eachRow(ctx, tenant, f, func(r *cadreRow) error { return fn(r.cadre()) })
+}
+
+// eachRow is EachCadre on the stored rows (sealed fields included).
+func (s *Service) eachRow(ctx context.Context, tenant string, f Filter, fn func(*cadreRow) error) error {
 	if err := f.Validate(s.titles); err != nil {
 		return err
 	}
@@ -152,7 +157,7 @@ func (s *Service) EachCadre(ctx context.Context, tenant string, f Filter, fn fun
 			return err
 		}
 		for i := range rows {
-			if err := fn(rows[i].cadre()); err != nil {
+			if err := fn(&rows[i]); err != nil {
 				return err
 			}
 		}
