@@ -125,9 +125,7 @@ func (h *Host) saveCatalog(tenant, plugin string, ps []core.LocalProgram) {
 	if same {
 		return
 	}
-	h.bg.Add(1)
-	go func() {
-		defer h.bg.Done()
+	h.bg.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := h.store.SaveCatalog(ctx, tenant, plugin, ps); err != nil {
@@ -136,7 +134,7 @@ func (h *Host) saveCatalog(tenant, plugin string, ps []core.LocalProgram) {
 			h.savedMu.Unlock()
 			h.log.Warn("save programme list", "plugin", plugin, "tenant", tenant, "err", err)
 		}
-	}()
+	})
 }
 
 // CheckPlan implements core.PlanRules. Every rules plugin the tenant enabled

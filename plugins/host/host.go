@@ -97,7 +97,8 @@ type Host struct {
 	found []Found
 	procs map[string]*proc
 
-	bg      sync.WaitGroup // background writes (catalog cache, status)
+	bg      *background // background writes (catalogue cache, status) and process clean-up
+	status  *statusWriter
 	savedMu sync.Mutex
 	saved   map[string]string // tenant/plugin → hash of the cached list
 }
@@ -121,7 +122,10 @@ func New(opt Options) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{opt: opt, log: opt.Log.With("component", "plugins"), store: opt.Store, found: found,
-		procs: map[string]*proc{}, saved: map[string]string{}}
+		procs: map[string]*proc{}, saved: map[string]string{}, bg: newBackground()}
+	h.status = &statusWriter{store: opt.Store, bg: h.bg, warn: func(plugin string, err error) {
+		h.log.Warn("record plugin status", "plugin", plugin, "err", err)
+	}}
 	for _, f := range found {
 		if f.Err != nil {
 			h.log.Error("plugin not usable", "plugin", f.Manifest.Name, "dir", f.Manifest.Dir, "err", f.Err)
@@ -132,26 +136,18 @@ func New(opt Options) (*Host, error) {
 			continue
 		}
 		name := f.Manifest.Name
-		h.procs[name] = newProc(f.Manifest, &h.opt, h.log, &h.bg, func(status, reason string) { h.saveStatus(name, status, reason) })
+		h.procs[name] = newProc(f.Manifest, &h.opt, h.log, h.bg, func(status, reason string) { h.saveStatus(name, status, reason) })
 	}
 	h.log.Info("plugins discovered", "dir", opt.Dir, "count", len(found), "usable", len(h.procs))
 	return h, nil
 }
 
-func (h *Host) saveStatus(name, status, reason string) {
-	h.bg.Add(1)
-	go func() {
-		defer h.bg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.store.SetStatus(ctx, name, status, reason); err != nil {
-			h.log.Warn("record plugin status", "plugin", name, "err", err)
-		}
-	}()
-}
+// saveStatus records a plugin's status in the background.
+func (h *Host) saveStatus(name, status, reason string) { h.status.save(name, status, reason) }
 
-// Close kills every plugin process (asking each to exit first) and waits
-// for background writes. The host is unusable afterwards.
+// Close kills every plugin process (asking each to exit first), then waits
+// for background writes and refuses new ones: nothing the host started
+// runs after Close returns. The host is unusable afterwards.
 func (h *Host) Close() {
 	var wg sync.WaitGroup
 	for _, p := range h.procs {
@@ -159,7 +155,7 @@ func (h *Host) Close() {
 		go func() { defer wg.Done(); p.close(h.opt.CloseGrace) }()
 	}
 	wg.Wait()
-	h.bg.Wait()
+	h.bg.Close()
 }
 
 // Info describes one installed plugin as this process sees it.

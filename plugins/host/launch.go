@@ -58,10 +58,12 @@ func (p *proc) start() error {
 	p.gen++
 	p.startedAt = time.Now()
 	p.reason = ""
+	// Queued before callers can see the plugin running, so whatever they
+	// do next happens after it (as with failLocked).
+	p.status(StatusOK, "")
 	p.setState(stateRunning)
 	p.mu.Unlock()
 	p.log.Info("plugin started", "pid", cmd.Process.Pid, "version", p.m.Version)
-	p.status(StatusOK, "")
 	return nil
 }
 

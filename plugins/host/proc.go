@@ -73,11 +73,11 @@ type proc struct {
 	startedAt time.Time
 	restarts  int
 	stop      chan struct{}
-	runs      sync.WaitGroup  // the supervisor goroutine
-	bg        *sync.WaitGroup // the host's background work (process clean-up)
+	runs      sync.WaitGroup // the supervisor goroutine
+	bg        *background    // the host's background work (process clean-up)
 }
 
-func newProc(m Manifest, opt *Options, log *slog.Logger, bg *sync.WaitGroup, status func(string, string)) *proc {
+func newProc(m Manifest, opt *Options, log *slog.Logger, bg *background, status func(string, string)) *proc {
 	return &proc{m: m, opt: opt, log: log.With("plugin", m.Name), status: status, bg: bg,
 		changed: make(chan struct{}), stop: make(chan struct{})}
 }
@@ -298,12 +298,13 @@ func (p *proc) releaseLocked() {
 	if cmd.Process != nil {
 		_ = cmd.Process.Kill()
 	}
-	p.bg.Add(1)
-	go func() {
-		defer p.bg.Done()
+	clean := func() {
 		cl.Kill()
 		stderr.Flush()
-	}()
+	}
+	if !p.bg.Go(clean) {
+		clean() // the host is closed (a supervisor stops first, so not expected): clean up here
+	}
 }
 
 // close stops the plugin for good: asks it to exit, then kills it.
