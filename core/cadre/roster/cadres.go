@@ -208,7 +208,7 @@ func (s *Service) DeleteCadre(ctx context.Context, tenant, id string) error {
 		if moved || row.PrevID != "" {
 			return core.Errorf(core.ECONFLICT, "Cán bộ đã có hồ sơ chuyển công tác nên không thể xóa.")
 		}
-		for _, m := range []any{(*positionRow)(nil), (*planningRow)(nil)} {
+		for _, m := range []any{(*positionRow)(nil), (*planningRow)(nil), (*enrolmentRow)(nil)} {
 			if _, err := tx.NewDelete().Model(m).Where("tenant_id = ? AND cadre_id = ?", tenant, id).Exec(ctx); err != nil {
 				return core.Internal(err, "delete cadre history")
 			}

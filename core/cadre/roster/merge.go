@@ -11,19 +11,20 @@ import (
 )
 
 // MergeStep moves the roster of a tenant that ends into its successor
-// (tenants.MergeStep): units, cadres with their positions and planning, and
-// imports. Transfer records stay with the old tenant as history; pending
-// ones involving it are cancelled (a counterpart row in a third tenant
-// settles itself as cancelled when next acted on). Ids do not change, so
-// links to moved records stay valid and the encrypted fields (bound to the
-// record id) still open.
+// (tenants.MergeStep): units, cadres with their positions, planning and
+// training history (enrolments keep the old tenant as where they were
+// earned), and imports. Transfer records stay with the old tenant as
+// history; pending ones involving it are cancelled (a counterpart row in a
+// third tenant settles itself as cancelled when next acted on). Ids do not
+// change, so links to moved records stay valid and the encrypted fields
+// (bound to the record id) still open.
 type MergeStep struct{}
 
 // Name implements tenants.MergeStep.
 func (MergeStep) Name() string { return "roster" }
 
 // movedTables are moved wholesale (tenant_id rewritten).
-var movedTables = []string{"units", "cadres", "cadre_positions", "cadre_planning",
+var movedTables = []string{"units", "cadres", "cadre_positions", "cadre_planning", "cadre_enrolments",
 	"cadre_imports", "cadre_import_files", "cadre_import_rows", "cadre_import_problems"}
 
 // Plan implements tenants.MergeStep: how many rows Move would move.

@@ -246,8 +246,9 @@ type AcceptInput struct {
 // In one transaction over both tenants: the source record becomes
 // transferred_out (read-only, still listed there under that status), the
 // target gets a new record (new id, sensitive fields re-encrypted for it)
-// that points back at the source record for the training history, a copy
-// of the position history, and a transfer_in position.
+// that points back at the source record, copies of the position history
+// and of the training history (each enrolment keeps the tenant where it was
+// earned), and a transfer_in position.
 func (s *Service) AcceptTransfer(ctx context.Context, tenant, id string, in AcceptInput) (cadre.Transfer, error) {
 	if in.Title != "" {
 		if _, ok := s.titles.ByCode(in.Title); !ok {
@@ -323,6 +324,9 @@ func (s *Service) moveCadre(ctx context.Context, tx bun.IDB, t *transferRow, in 
 		return "", err
 	}
 	if err := s.copyPositions(ctx, tx, from, src.ID, dst.ID, to, t.On); err != nil {
+		return "", err
+	}
+	if err := s.copyEnrolments(ctx, tx, from, src.ID, to, dst.ID); err != nil {
 		return "", err
 	}
 	if err := s.closePositions(ctx, tx, from, src.ID, t.On); err != nil {

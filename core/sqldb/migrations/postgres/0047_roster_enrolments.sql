@@ -1,0 +1,34 @@
+-- Training enrolments: a cadre's training history, one row per class or
+-- course the cadre took. The programme is a snapshot (code, name, group as
+-- they were), so the history survives catalogue changes; class_id names a
+-- planned class of origin_tenant_id's plans when the training was planned.
+-- origin_tenant_id is the tenant where the training was earned: a transfer
+-- copies the rows into the receiving tenant and keeps it.
+--
+-- The primary key leads with the cadre, so "history of a cadre" reads one
+-- key range; cadre_enrolments_kpi serves the KPI counts by
+-- (tenant, year, programme group, result) without touching the table.
+CREATE TABLE cadre_enrolments (
+    tenant_id        TEXT NOT NULL,
+    cadre_id         TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    program_code     TEXT NOT NULL,
+    program_name     TEXT NOT NULL,
+    program_group    TEXT NOT NULL,
+    class_id         TEXT NOT NULL DEFAULT '',
+    year             INTEGER NOT NULL,
+    start_on         DATE NOT NULL,
+    end_on           DATE,
+    hours            INTEGER NOT NULL DEFAULT 0 CHECK (hours >= 0),
+    result           TEXT NOT NULL CHECK (result IN ('in_progress', 'completed', 'not_completed')),
+    completed_on     DATE,
+    certificate_no   TEXT NOT NULL DEFAULT '',
+    origin_tenant_id TEXT NOT NULL,
+    created_at       TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, cadre_id, id)
+);
+CREATE INDEX cadre_enrolments_kpi ON cadre_enrolments (tenant_id, year, program_group, result) INCLUDE (cadre_id);
+
+ALTER TABLE cadre_enrolments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cadre_enrolments FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON cadre_enrolments USING (app_tenant_ok(tenant_id)) WITH CHECK (app_tenant_ok(tenant_id));
