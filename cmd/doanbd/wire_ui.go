@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"doanbd/core/sqldb"
 	"doanbd/core/web/ui"
 	"doanbd/plugins/host"
 	"doanbd/workflows/consolidation"
@@ -20,7 +22,7 @@ func (a *App) setupUI(_ context.Context) error {
 	o := ui.Options{
 		Auth: a.identity, Roles: a.authz, Authz: a.authz, Tenants: a.newTenantStore(),
 		Plans: a.PlanService(), Programs: a.ProgramService(),
-		Log: a.Log, SecureCookies: a.Cfg.SecureCookies,
+		Log: a.Log, SecureCookies: a.Cfg.SecureCookies, Queries: countQueries,
 	}
 	roster, importer, err := a.RosterParts()
 	if err != nil {
@@ -56,4 +58,10 @@ func (a *App) setupUI(_ context.Context) error {
 	}
 	u.Register(a.Web)
 	return nil
+}
+
+// countQueries counts a page's database round trips (its Server-Timing header).
+func countQueries(ctx context.Context) (context.Context, func() (int64, time.Duration)) {
+	ctx, q := sqldb.WithQueryCount(ctx)
+	return ctx, func() (int64, time.Duration) { return q.Queries(), q.Wait() }
 }

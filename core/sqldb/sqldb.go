@@ -63,6 +63,7 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	sqldb.SetMaxIdleConns(n)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	db := bun.NewDB(sqldb, pgdialect.New())
+	db.AddQueryHook(countHook{})
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
@@ -96,6 +97,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	writer := bun.NewDB(w, sqlitedialect.New())
+	writer.AddQueryHook(countHook{})
 	if err := writer.PingContext(ctx); err != nil {
 		_ = writer.Close()
 		return nil, fmt.Errorf("connect sqlite %s: %w", path, err)
@@ -108,6 +110,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	reader := bun.NewDB(r, sqlitedialect.New())
+	reader.AddQueryHook(countHook{})
 	return &DB{DB: writer, Read: reader, Dialect: SQLite}, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"doanbd/core/i18n"
 )
 
 // option is one choice of a select.
@@ -15,7 +17,9 @@ type option struct {
 // pager is the previous/next navigation of a list page.
 type pager struct {
 	From, To, Total int
-	Prev, Next      string
+	// More: there are more than Total (the list stopped counting).
+	More       bool
+	Prev, Next string
 }
 
 // listWindow reads ?offset= (pages of size) from the request.
@@ -57,4 +61,13 @@ func newPager(c *gin.Context, offset, size, n, total int) pager {
 func queryForm(c *gin.Context, f *Form) *Form {
 	f.Values = url.Values(c.Request.URL.Query())
 	return f
+}
+
+// pagerTotal writes a list's total: "10.000+" when it stopped counting.
+func pagerTotal(p pager) string {
+	s := i18n.Int(int64(p.Total))
+	if p.More {
+		s += "+"
+	}
+	return s
 }

@@ -98,6 +98,7 @@ func funcs(p i18n.Printer, as *assets) template.FuncMap {
 		"datetime": func(v any) string { return fmtTime(v, i18n.DateTime) },
 		"money":    func(v any) string { return i18n.Money(toInt64(v)) },
 		"num":      func(v any) string { return i18n.Int(toInt64(v)) },
+		"total":    pagerTotal,
 		"dict":     dict,
 		"add1":     func(i int) int { return i + 1 },
 		"ispdf":    func(s string) bool { return strings.HasSuffix(s, "_pdf") },

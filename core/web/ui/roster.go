@@ -18,6 +18,8 @@ import (
 // (core/cadre/roster.Service).
 type Roster interface {
 	ListCadres(ctx context.Context, tenant string, f roster.Filter) ([]cadre.Cadre, int, error)
+	// CountCadres counts exactly (a list's total stops at roster.CountCap).
+	CountCadres(ctx context.Context, tenant string, f roster.Filter) (int, error)
 	GetCadre(ctx context.Context, tenant, id string) (cadre.Cadre, error)
 	CreateCadre(ctx context.Context, tenant string, in cadre.CadreInput) (cadre.Cadre, error)
 	UpdateCadre(ctx context.Context, tenant, id string, in cadre.CadreInput) (cadre.Cadre, error)
@@ -51,12 +53,13 @@ func (u *UI) registerRoster(s *web.Server) {
 	u.tileSources = append(u.tileSources, u.rosterTile)
 }
 
-// rosterTile is the roster size on the home page.
+// rosterTile is the roster size on the home page: the exact count (a list's
+// total stops at roster.CountCap, and a large province has more cadres).
 func (u *UI) rosterTile(c *gin.Context, v *View) (tile, bool, error) {
 	if !u.can(c, v, objCadre, actRead) {
 		return tile{}, false, nil
 	}
-	_, total, err := u.roster.ListCadres(c.Request.Context(), v.Tenant.ID, roster.Filter{Limit: 1})
+	total, err := u.roster.CountCadres(c.Request.Context(), v.Tenant.ID, roster.Filter{})
 	if err != nil {
 		return tile{}, false, err
 	}
@@ -119,6 +122,10 @@ func (u *UI) cadreList(c *gin.Context) error {
 	d := cadreListData{Pager: newPager(c, offset, cadrePageSize, len(items), total),
 		CanWrite: u.can(c, v, objCadre, actWrite), CanImport: u.importer != nil && u.can(c, v, objCadre, actImport),
 		CanExport: u.can(c, v, objCadre, actExport)}
+	if total > roster.CountCap {
+		// The list counts no further: say "10.000+", not a false total.
+		d.Pager.Total, d.Pager.More = roster.CountCap, true
+	}
 	titles := u.roster.Titles()
 	for _, it := range items {
 		d.Rows = append(d.Rows, u.cadreRowOf(p, it, names, titles))

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"doanbd/core"
 	"doanbd/core/cadre"
 	"doanbd/core/cadre/cadretest"
+	"doanbd/core/cadre/roster"
 )
 
 func TestRosterPages(t *testing.T) {
@@ -146,4 +148,31 @@ func TestRosterPages(t *testing.T) {
 			}
 		})
 	})
+}
+
+// bigRoster answers like a province of 123,456 cadres: the list's total
+// stops at roster.CountCap, the exact count does not.
+type bigRoster struct{ *roster.Service }
+
+func (bigRoster) CountCadres(context.Context, string, roster.Filter) (int, error) { return 123_456, nil }
+
+func (b bigRoster) ListCadres(ctx context.Context, tenant string, f roster.Filter) ([]cadre.Cadre, int, error) {
+	cs, _, err := b.Service.ListCadres(ctx, tenant, f)
+	return cs, roster.CountCap + 1, err
+}
+
+// The home page shows the exact roster size; the list says "10.000+" rather
+// than a false total.
+func TestRosterTotals(t *testing.T) {
+	db := cadretest.SQLite(t)
+	_, rs := rosterServer(t, db, 3)
+	ts := newTestServer(t, func(o *Options) { o.Roster = bigRoster{rs} })
+	sid := ts.login("planner@demo.vn")
+	if body := ts.do(http.MethodGet, "/t/p79/", nil, sid).Body.String(); !strings.Contains(body, "123.456") {
+		t.Errorf("home lacks the exact roster size:\n%s", body)
+	}
+	body := ts.do(http.MethodGet, "/t/p79/cadres", nil, sid).Body.String()
+	if !strings.Contains(body, "trên tổng số 10.000&#43;") || strings.Contains(body, "10.001") {
+		t.Errorf("roster list total:\n%s", body)
+	}
 }

@@ -74,6 +74,9 @@ type Options struct {
 	// PluginAdmin is the plugin host for the plugins page.
 	PluginAdmin PluginAdmin
 	Log         *slog.Logger
+	// Queries counts each page's database round trips for its
+	// Server-Timing header (nil: no header).
+	Queries QueryCounter
 	// SecureCookies marks the UI's own cookies (language, flash) Secure.
 	SecureCookies bool
 }
@@ -101,6 +104,7 @@ type UI struct {
 	// tenantAdmin serves the central office's tenants page.
 	tenantAdmin TenantAdmin
 	pluginAdmin PluginAdmin
+	queries     QueryCounter
 	sections    []section
 	// tileSources fill the home page, one per capability wired in.
 	tileSources []tileSource
@@ -130,11 +134,17 @@ func New(opt Options) (*UI, error) {
 	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
 		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer,
 		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows, estimates: opt.Estimates,
-		members: opt.Members, defs: opt.Definitions, audit: opt.Audit, tenantAdmin: opt.TenantAdmin, pluginAdmin: opt.PluginAdmin}, nil
+		members: opt.Members, defs: opt.Definitions, audit: opt.Audit, tenantAdmin: opt.TenantAdmin, pluginAdmin: opt.PluginAdmin,
+		queries: opt.Queries}, nil
 }
 
 // Register installs the error pages and the routes of every page group.
 func (u *UI) Register(s *web.Server) {
+	if u.queries != nil {
+		// Before the routes: gin gives a route the middleware installed
+		// before it was registered.
+		s.Engine().Use(serverTiming(u.queries))
+	}
 	s.SetPageErrorRenderer(u.renderError)
 	s.Public(http.MethodGet, "/assets/:file", u.assets.serve)
 	s.Public(http.MethodGet, "/lang/:lang", u.switchLang)
