@@ -154,7 +154,9 @@ func TestRosterPages(t *testing.T) {
 // stops at roster.CountCap, the exact count does not.
 type bigRoster struct{ *roster.Service }
 
-func (bigRoster) CountCadres(context.Context, string, roster.Filter) (int, error) { return 123_456, nil }
+func (bigRoster) CountCadres(context.Context, string, roster.Filter) (int, error) {
+	return 123_456, nil
+}
 
 func (b bigRoster) ListCadres(ctx context.Context, tenant string, f roster.Filter) ([]cadre.Cadre, int, error) {
 	cs, _, err := b.Service.ListCadres(ctx, tenant, f)
