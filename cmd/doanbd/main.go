@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -82,6 +83,11 @@ func serveCmd(g *globals) *cobra.Command {
 					mode = "embedded"
 				}
 				log.Info("doanbd is serving", "url", "http://"+addr+"/", "mode", mode, "version", version)
+				// Start-up (migrations, reference data, templates, the
+				// OpenAPI document) leaves garbage that the heap would keep
+				// from the OS until later GC cycles; give it back once, now
+				// that the working set is known.
+				debug.FreeOSMemory()
 				fmt.Fprintf(cmd.OutOrStdout(), "doanbd %s đang chạy tại http://%s/ (%s)\n", version, addr, mode)
 			})
 		},
