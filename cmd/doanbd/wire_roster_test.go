@@ -50,6 +50,8 @@ func init() {
 		"GET /api/v1/t/:tenant/cadres/:id/planning":           obj(isoCadre),
 		"POST /api/v1/t/:tenant/cadres/:id/planning":          with(obj(isoCadre), `{"title":"bi_thu_tinh","since":"2024-01-01"}`),
 		"POST /api/v1/t/:tenant/cadres/:id/planning/:pid/end": obj(isoCadre),
+		"GET /api/v1/t/:tenant/cadres/:id/enrolments":         obj(isoCadre),
+		"POST /api/v1/t/:tenant/cadres/:id/enrolments":        with(obj(isoCadre), `{"program_code":"TW2-CB","program_name":"Xâm nhập","program_group":"TW2","year":2025,"start_on":"2025-04-01"}`),
 		"POST /api/v1/t/:tenant/cadres/:id/transfers":         with(obj(isoCadre), `{"to_tenant":"p04","on":"2026-01-01"}`),
 		"GET /api/v1/t/:tenant/transfers":                     {},
 		"GET /api/v1/t/:tenant/transfers/:id":                 obj(isoTransfer),

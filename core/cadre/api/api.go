@@ -1,8 +1,9 @@
 // Package api serves the cadre roster as JSON under /api/v1/t/:tenant/…:
 // units, cadres (list with search, filters and paging; sensitive fields on a
-// separate, audited read), positions, planning pool, transfers, Excel
-// imports and XLSX/CSV exports. Every route goes through web.Server's guard
-// with object "unit" or "cadre"; creating routes accept an Idempotency-Key.
+// separate, audited read), positions, planning pool, training history
+// (enrolments), transfers, Excel imports and XLSX/CSV exports. Every route
+// goes through web.Server's guard with object "unit" or "cadre"; creating
+// routes accept an Idempotency-Key.
 package api
 
 import (
@@ -52,6 +53,7 @@ func Register(srv *web.Server, r *roster.Service, im *importer.Importer, opt Opt
 	a := &API{srv: srv, roster: r, imports: im, opt: opt}
 	a.unitRoutes()
 	a.cadreRoutes()
+	a.enrolmentRoutes()
 	a.transferRoutes()
 	a.importRoutes()
 	return a
