@@ -2,24 +2,20 @@ package tenants_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"doanbd/configs"
-	"doanbd/core/sqldb"
+	"doanbd/core/sqldb/sqldbtest"
 	"doanbd/core/testenv"
 	"doanbd/tenants"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// testDB is a migrated database: DB as the application connects (doanbd_app
-// under row-level security on PostgreSQL), Owner as the migrating owner.
-type testDB struct {
-	*sqldb.DB
-	Owner *sqldb.DB
-}
+// testDB is a migrated database: DB as the application connects, Owner as
+// the owner who migrated it.
+type testDB = sqldbtest.Pair
 
 func ctxOf(t *testing.T) context.Context {
 	t.Helper()
@@ -28,38 +24,9 @@ func ctxOf(t *testing.T) context.Context {
 	return ctx
 }
 
-// forEachDialect runs fn on a fresh SQLite database and a fresh PostgreSQL
-// database (skipped loudly when PostgreSQL is not installed).
 func forEachDialect(t *testing.T, fn func(t *testing.T, db testDB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		db, err := sqldb.Open(ctxOf(t), sqldb.Options{Path: filepath.Join(t.TempDir(), "doanbd.db")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		if _, err := db.Migrate(ctxOf(t)); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, testDB{DB: db, Owner: db})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		pg := testenv.Postgres(t)
-		owner, err := sqldb.Open(ctxOf(t), sqldb.Options{URL: pg.OwnerURL, MaxConns: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = owner.Close() })
-		if _, err := owner.Migrate(ctxOf(t)); err != nil {
-			t.Fatal(err)
-		}
-		app, err := sqldb.Open(ctxOf(t), sqldb.Options{URL: pg.AppURL, MaxConns: 8})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = app.Close() })
-		fn(t, testDB{DB: app, Owner: owner})
-	})
+	sqldbtest.EachPair(t, fn)
 }
 
 // clock is a settable test clock.

@@ -7,7 +7,6 @@ package cadretest
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,15 +18,12 @@ import (
 	"doanbd/core/cadre/roster"
 	"doanbd/core/cadre/seal"
 	"doanbd/core/sqldb"
-	"doanbd/core/testenv"
+	"doanbd/core/sqldb/sqldbtest"
 )
 
 // DB is a migrated database: the application's connection (doanbd_app under
 // row-level security on PostgreSQL) and the owner's, for inspecting raw rows.
-type DB struct {
-	*sqldb.DB
-	Owner *sqldb.DB
-}
+type DB = sqldbtest.Pair
 
 // Ctx is a context bounded by a generous timeout.
 func Ctx(t testing.TB) context.Context {
@@ -46,38 +42,10 @@ func ForEachDialect(t *testing.T, fn func(t *testing.T, db DB)) {
 }
 
 // SQLite opens and migrates a fresh SQLite file.
-func SQLite(t testing.TB) DB {
-	t.Helper()
-	db, err := sqldb.Open(Ctx(t), sqldb.Options{Path: filepath.Join(t.TempDir(), "doanbd.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(Ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	return DB{DB: db, Owner: db}
-}
+func SQLite(t testing.TB) DB { return sqldbtest.OpenPair(t, sqldb.SQLite) }
 
 // Postgres creates and migrates a fresh PostgreSQL database.
-func Postgres(t testing.TB) DB {
-	t.Helper()
-	pg := testenv.Postgres(t)
-	owner, err := sqldb.Open(Ctx(t), sqldb.Options{URL: pg.OwnerURL, MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = owner.Close() })
-	if _, err := owner.Migrate(Ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	app, err := sqldb.Open(Ctx(t), sqldb.Options{URL: pg.AppURL, MaxConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = app.Close() })
-	return DB{DB: app, Owner: owner}
-}
+func Postgres(t testing.TB) DB { return sqldbtest.OpenPair(t, sqldb.Postgres) }
 
 // Key is the test encryption key.
 var Key = bytes.Repeat([]byte{7}, 32)
