@@ -27,6 +27,7 @@ func benchmarks(env *benchEnv) []benchkit.Benchmark {
 		{Name: "http", Run: env.benchHTTP},
 		{Name: "workflows", Run: env.benchWorkflows},
 		{Name: "roster", Run: env.benchRoster},
+		{Name: "pages", Run: env.benchPages},
 	}
 }
 

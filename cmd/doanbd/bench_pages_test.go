@@ -8,10 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"doanbd/core/benchkit"
 	"doanbd/core/config"
 	"doanbd/core/identity"
 	"doanbd/core/sqldb"
@@ -154,5 +157,52 @@ func TestBenchPagesQueryCount(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBenchPagesQuick runs the pages benchmark end to end at the quick
+// scale on both stacks through the real binary and checks every page was
+// timed against its baseline and every pair's round trips were read
+// (figures are not judged).
+func TestBenchPagesQuick(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "doanbd")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build doanbd: %v\n%s", err, out)
+	}
+	var log bytes.Buffer
+	env, err := newBenchEnv(true, bin, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if _, err := env.postgres(ctx); err != nil {
+		if testenv.IsMissing(err) && !testenv.RequireExternal() {
+			t.Skipf("SKIPPED LOUDLY: %v", err)
+		}
+		t.Fatal(err)
+	}
+	rows, err := env.benchPages(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	want := 2 * (len(mainPages(pageIDs{})) + len(sizePairs(pageIDs{})))
+	if len(rows) != want {
+		t.Fatalf("%d rows, want %d: %+v", len(rows), want, rows)
+	}
+	for _, r := range rows {
+		if r.Skipped != "" {
+			t.Fatalf("%s: %s not measured: %s", r.Benchmark, r.Figure, r.Skipped)
+		}
+		if strings.HasPrefix(r.Figure, "N+1") {
+			if r.Goal.Kind != benchkit.Below || !strings.Contains(r.Note, "round trips for") {
+				t.Errorf("%s: %+v", r.Figure, r)
+			}
+			continue
+		}
+		if r.Value <= 0 || r.Baseline == nil || r.Baseline.Value <= 0 || r.Goal.Limit != pagesGoal {
+			t.Errorf("%s: %s: %+v", r.Benchmark, r.Figure, r)
+		}
 	}
 }
