@@ -143,15 +143,7 @@ func (a *api) view(ctx context.Context, tenant string, p *Program) (programView,
 func (a *api) get(c *gin.Context) error {
 	tenant := web.TenantOf(c).ID
 	p, err := a.svc.Get(c.Request.Context(), tenant, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	v, err := a.view(c.Request.Context(), tenant, p)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, v)
-	return nil
+	return a.respond(c, http.StatusOK, tenant, p, err)
 }
 
 // createVariant: POST /api/v1/t/:tenant/programs/:id/variants
@@ -162,15 +154,7 @@ func (a *api) createVariant(c *gin.Context) error {
 	}
 	tenant := web.TenantOf(c).ID
 	p, err := a.svc.CreateVariant(c.Request.Context(), tenant, c.Param("id"), in)
-	if err != nil {
-		return err
-	}
-	v, err := a.view(c.Request.Context(), tenant, p)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusCreated, v)
-	return nil
+	return a.respond(c, http.StatusCreated, tenant, p, err)
 }
 
 // update: PATCH /api/v1/t/:tenant/programs/:id (variants in draft only)
@@ -181,6 +165,12 @@ func (a *api) update(c *gin.Context) error {
 	}
 	tenant := web.TenantOf(c).ID
 	p, err := a.svc.UpdateVariant(c.Request.Context(), tenant, c.Param("id"), patch)
+	return a.respond(c, http.StatusOK, tenant, p, err)
+}
+
+// respond writes a programme with its available actions, or the error of
+// the call that produced it.
+func (a *api) respond(c *gin.Context, status int, tenant string, p *Program, err error) error {
 	if err != nil {
 		return err
 	}
@@ -188,7 +178,7 @@ func (a *api) update(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, v)
+	c.JSON(status, v)
 	return nil
 }
 
