@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,14 +167,40 @@ func (db *DB) tx(ctx context.Context, tenants []string, fn TxFunc) error {
 			return fmt.Errorf("invalid tenant %q for a transaction", t)
 		}
 	}
+	scope, list := scopeStatement(tenants)
 	return db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if db.Dialect == Postgres && len(tenants) > 0 {
-			if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenants', ?, true)", strings.Join(tenants, ",")); err != nil {
+		if db.Dialect == Postgres && scope != "" {
+			if _, err := tx.ExecContext(ctx, scope, list); err != nil {
 				return fmt.Errorf("set tenant: %w", err)
 			}
 		}
 		return fn(ctx, tx)
 	})
+}
+
+// scopeStatement is the statement that scopes a PostgreSQL transaction to
+// tenants (valid slugs) and its argument, the comma-separated list; "" for
+// none. One tenant is compared by equality, which the planner folds into the
+// query's own tenant condition; several are a list, checked by the function
+// of schema app_consolidation, which the transaction puts first in its
+// search_path (migration 0003 explains why). Both settings end with the
+// transaction.
+func scopeStatement(tenants []string) (string, string) {
+	var distinct []string
+	for _, t := range tenants {
+		if !slices.Contains(distinct, t) {
+			distinct = append(distinct, t)
+		}
+	}
+	list := strings.Join(distinct, ",")
+	switch len(distinct) {
+	case 0:
+		return "", ""
+	case 1:
+		return "SELECT set_config('app.tenants', ?, true)", list
+	}
+	return "SELECT set_config('app.tenants', ?, true), " +
+		"set_config('search_path', 'app_consolidation, ' || current_setting('search_path'), true)", list
 }
 
 // ReadTenant runs fn on a read-only view for tenant: the reader pool on SQLite,

@@ -265,6 +265,93 @@ func TestTenantRowLevelSecurity(t *testing.T) {
 	check("after tenant transactions", map[string]int{}, func(f func(context.Context, bun.IDB) error) error { return f(ctx, db.Read) })
 }
 
+// TestTenantScopesShareConnection runs the same statements on one pooled
+// connection under one tenant, several and none, in turn: PostgreSQL must
+// replan a cached statement when the scope's kind changes (migration 0003
+// switches the policy's check by search_path), and a list of tenants set
+// without ConsolidationTx must see nothing rather than everything.
+func TestTenantScopesShareConnection(t *testing.T) {
+	t.Parallel()
+	pg := testenv.Postgres(t)
+	migrate(t, open(t, sqldb.Options{URL: pg.OwnerURL}))
+	createNotes(t, pg.OwnerURL)
+	db := open(t, sqldb.Options{URL: pg.AppURL, MaxConns: 1})
+	ctx := testCtx(t)
+	for _, tn := range []string{"tw", "p79", "p79", "p01"} {
+		if err := db.TenantTx(ctx, tn, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.NewInsert().Model(&note{TenantID: tn, Body: "x"}).Exec(ctx)
+			return err
+		}); err != nil {
+			t.Fatalf("insert for %s: %v", tn, err)
+		}
+	}
+	count := func(ctx context.Context, q bun.IDB) (string, error) {
+		got, err := countNotes(ctx, q)
+		return fmt.Sprint(got), err
+	}
+	steps := []struct {
+		name string
+		want string
+		run  func(func(context.Context, bun.IDB) (string, error)) (string, error)
+	}{
+		{"ReadTenant(p79)", "map[p79:2]", func(f func(context.Context, bun.IDB) (string, error)) (got string, err error) {
+			err = db.ReadTenant(ctx, "p79", func(ctx context.Context, q bun.IDB) error { got, err = f(ctx, q); return err })
+			return got, err
+		}},
+		{"ConsolidationTx(tw,p79)", "map[p79:2 tw:1]", func(f func(context.Context, bun.IDB) (string, error)) (got string, err error) {
+			err = db.ConsolidationTx(ctx, []string{"tw", "p79"}, func(ctx context.Context, tx bun.Tx) error { got, err = f(ctx, tx); return err })
+			return got, err
+		}},
+		{"TenantTx(tw)", "map[tw:1]", func(f func(context.Context, bun.IDB) (string, error)) (got string, err error) {
+			err = db.TenantTx(ctx, "tw", func(ctx context.Context, tx bun.Tx) error { got, err = f(ctx, tx); return err })
+			return got, err
+		}},
+		{"ConsolidationTx(p79,p79)", "map[p79:2]", func(f func(context.Context, bun.IDB) (string, error)) (got string, err error) {
+			err = db.ConsolidationTx(ctx, []string{"p79", "p79"}, func(ctx context.Context, tx bun.Tx) error { got, err = f(ctx, tx); return err })
+			return got, err
+		}},
+		{"list set by hand", "map[]", func(f func(context.Context, bun.IDB) (string, error)) (got string, err error) {
+			err = db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenants', 'tw,p79', true)"); err != nil {
+					return err
+				}
+				got, err = f(ctx, tx)
+				return err
+			})
+			return got, err
+		}},
+		{"ConsolidationTx(p01,tw)", "map[p01:1 tw:1]", func(f func(context.Context, bun.IDB) (string, error)) (got string, err error) {
+			err = db.ConsolidationTx(ctx, []string{"p01", "tw"}, func(ctx context.Context, tx bun.Tx) error { got, err = f(ctx, tx); return err })
+			return got, err
+		}},
+		{"no transaction", "map[]", func(f func(context.Context, bun.IDB) (string, error)) (string, error) { return f(ctx, db.DB) }},
+		{"ReadTenant(p01)", "map[p01:1]", func(f func(context.Context, bun.IDB) (string, error)) (got string, err error) {
+			err = db.ReadTenant(ctx, "p01", func(ctx context.Context, q bun.IDB) error { got, err = f(ctx, q); return err })
+			return got, err
+		}},
+	}
+	for _, st := range steps {
+		got, err := st.run(count)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got != st.want {
+			t.Errorf("%s sees %s, want %s", st.name, got, st.want)
+		}
+	}
+	// One tenant is an equality the planner folds into the query's own
+	// tenant condition: no per-row list check is left in the plan.
+	var plan []string
+	if err := db.ReadTenant(ctx, "p79", func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw("EXPLAIN SELECT count(*) FROM test_notes WHERE tenant_id = ?", "p79").Scan(ctx, &plan)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if p := strings.Join(plan, "\n"); strings.Contains(p, "string_to_array") || !strings.Contains(p, "One-Time Filter") {
+		t.Errorf("single-tenant plan still checks a list per row:\n%s", p)
+	}
+}
+
 func TestTenantValidation(t *testing.T) {
 	t.Parallel()
 	for _, b := range backends() {
