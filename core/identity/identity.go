@@ -105,6 +105,10 @@ type Options struct {
 	TokenLifetime   time.Duration // API token lifetime [24h]
 	SessionLifetime time.Duration // browser session lifetime, absolute [12h]
 	SecureCookies   bool          // Secure cookie (HTTPS) and the __Host- cookie name
+	// TokenCacheTTL is how long a bearer token the database confirmed is
+	// trusted without asking again [10s]; revocations made by another
+	// instance take effect within it (see tokenCache). Negative: no cache.
+	TokenCacheTTL time.Duration
 	// TrustedOrigins are extra origins allowed to post forms (the public
 	// base URL when a proxy rewrites Host).
 	TrustedOrigins []string
@@ -136,6 +140,7 @@ type Service struct {
 	opt      Options
 	log      *slog.Logger
 	sessions *scs.SessionManager
+	tokens   *tokenCache
 	origins  *http.CrossOriginProtection
 	roleSet  map[string]bool
 	// hashing bounds concurrent argon2id computations (64 MiB each by default)
@@ -156,6 +161,9 @@ func New(db *sqldb.DB, roles RoleAssigner, tenants TenantDirectory, audit Audito
 	}
 	if opt.SessionLifetime <= 0 {
 		opt.SessionLifetime = 12 * time.Hour
+	}
+	if opt.TokenCacheTTL == 0 {
+		opt.TokenCacheTTL = 10 * time.Second
 	}
 	if opt.AccountLimit <= 0 {
 		opt.AccountLimit = 5
@@ -183,7 +191,8 @@ func New(db *sqldb.DB, roles RoleAssigner, tenants TenantDirectory, audit Audito
 		opt.Log = slog.Default()
 	}
 	s := &Service{db: db, roles: roles, tenants: tenants, audit: audit, opt: opt, log: opt.Log,
-		roleSet: map[string]bool{}, hashing: make(chan struct{}, max(2, runtime.NumCPU()))}
+		roleSet: map[string]bool{}, hashing: make(chan struct{}, max(2, runtime.NumCPU())),
+		tokens: newTokenCache(opt.TokenCacheTTL, tokenCacheMax)}
 	for _, r := range opt.Roles {
 		s.roleSet[r] = true
 	}
@@ -196,6 +205,9 @@ func New(db *sqldb.DB, roles RoleAssigner, tenants TenantDirectory, audit Audito
 	s.sessions = newSessionManager(db, opt)
 	return s, nil
 }
+
+// tokenCacheMax bounds the token cache (entries of about 300 bytes).
+const tokenCacheMax = 10_000
 
 func (s *Service) now() time.Time { return s.opt.Now().UTC() }
 

@@ -192,5 +192,6 @@ func (s *Service) LogoutToken(ctx context.Context, p core.Principal, tokenID, ip
 	if err != nil {
 		return core.Internal(err, "logout")
 	}
+	s.tokens.forgetToken(tokenID)
 	return nil
 }

@@ -56,6 +56,7 @@ func (s *Service) insertToken(ctx context.Context, tx bun.Tx, userID string, now
 // tokenUser is a valid token joined with its (active) user.
 type tokenUser struct {
 	TokenID    string     `bun:"token_id"`
+	ExpiresAt  time.Time  `bun:"expires_at"`
 	LastUsedAt *time.Time `bun:"last_used_at"`
 	UserID     string     `bun:"user_id"`
 	Email      string     `bun:"email"`
@@ -63,28 +64,39 @@ type tokenUser struct {
 }
 
 // tokenPrincipal checks a bearer token: known, not revoked, not expired,
-// user active. It returns the principal and the token id.
+// user active (from the token cache when the database confirmed it lately).
+// It returns the principal and the token id.
 func (s *Service) tokenPrincipal(ctx context.Context, tok string) (core.Principal, string, error) {
 	now := s.now()
-	var r tokenUser
-	err := s.db.Read.NewSelect().TableExpr("api_tokens AS t").Join("JOIN users AS u ON u.id = t.user_id").
-		ColumnExpr("t.id AS token_id, t.last_used_at, u.id AS user_id, u.email, u.name").
-		Where("t.hash = ?", hashToken(tok)).Where("t.revoked_at IS NULL").Where("t.expires_at > ?", now).
-		Where("u.status = ?", StatusActive).Limit(1).Scan(ctx, &r)
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.Principal{}, "", errLoginRequired
-	} else if err != nil {
-		return core.Principal{}, "", core.Internal(err, "check api token")
+	hash := hashToken(tok)
+	e, ok, gen := s.tokens.get(hash, now)
+	if !ok {
+		var r tokenUser
+		err := s.db.Read.NewSelect().TableExpr("api_tokens AS t").Join("JOIN users AS u ON u.id = t.user_id").
+			ColumnExpr("t.id AS token_id, t.expires_at, t.last_used_at, u.id AS user_id, u.email, u.name").
+			Where("t.hash = ?", hash).Where("t.revoked_at IS NULL").Where("t.expires_at > ?", now).
+			Where("u.status = ?", StatusActive).Limit(1).Scan(ctx, &r)
+		if errors.Is(err, sql.ErrNoRows) {
+			return core.Principal{}, "", errLoginRequired
+		} else if err != nil {
+			return core.Principal{}, "", core.Internal(err, "check api token")
+		}
+		e = cachedToken{p: core.Principal{UserID: r.UserID, Email: r.Email, Name: r.Name, Via: "token"},
+			tokenID: r.TokenID, expiresAt: r.ExpiresAt, checkedAt: now}
+		if r.LastUsedAt != nil {
+			e.usedAt = *r.LastUsedAt
+		}
+		s.tokens.put(hash, e, gen)
 	}
-	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) >= touchEvery {
+	if (e.usedAt.IsZero() || now.Sub(e.usedAt) >= touchEvery) && s.tokens.touch(hash, now, touchEvery) {
 		if _, err := s.db.DB.NewUpdate().Model((*apiToken)(nil)).Set("last_used_at = ?", now).
-			Where("id = ?", r.TokenID).Where("last_used_at IS NULL OR last_used_at < ?", now.Add(-touchEvery)).
+			Where("id = ?", e.tokenID).Where("last_used_at IS NULL OR last_used_at < ?", now.Add(-touchEvery)).
 			Exec(ctx); err != nil {
 			// The request is authenticated either way; the timestamp is bookkeeping.
 			s.log.Warn("touch api token", "err", err)
 		}
 	}
-	return core.Principal{UserID: r.UserID, Email: r.Email, Name: r.Name, Via: "token"}, r.TokenID, nil
+	return e.p, e.tokenID, nil
 }
 
 // revokeToken marks one token revoked.

@@ -233,6 +233,7 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, userID, password
 	if err != nil {
 		return core.Internal(err, "set password")
 	}
+	s.tokens.forgetUser(userID)
 	return nil
 }
 
@@ -268,5 +269,6 @@ func (s *Service) SetStatus(ctx context.Context, actor Actor, userID, status str
 	} else if err != nil {
 		return core.Internal(err, "set user status")
 	}
+	s.tokens.forgetUser(userID)
 	return nil
 }
