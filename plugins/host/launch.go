@@ -33,6 +33,7 @@ func (p *proc) start() error {
 		Plugins:          sdk.PluginSet(),
 		Cmd:              cmd,
 		SkipHostEnv:      true,
+		GRPCDialOptions:  sdk.DialOptions(),
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		StartTimeout:     p.opt.StartTimeout,
 		Stderr:           stderr,

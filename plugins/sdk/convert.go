@@ -28,7 +28,8 @@ func dateString(t time.Time) string {
 	return string(b[:])
 }
 
-func parseDate(field, s string) (time.Time, error) {
+// parseDate reads a wire date; the caller names the field in the error.
+func parseDate(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
@@ -43,7 +44,7 @@ func parseDate(field, s string) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("%s: %q is not a date (YYYY-MM-DD)", field, s)
+	return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
 }
 
 func digits(s string) (int, bool) {
@@ -91,42 +92,64 @@ func programsFromProto(ps []*pb.LocalProgram) []core.LocalProgram {
 	return out
 }
 
+// planToProto and planFromProto allocate the classes' and nominees' records
+// in one block each: a plan carries hundreds of them.
 func planToProto(p core.PlanForRules) *pb.Plan {
-	q := &pb.Plan{Year: int32(p.Year)}
+	q := &pb.Plan{Year: int32(p.Year), Classes: make([]*pb.Class, len(p.Classes))}
+	classes := make([]pb.Class, len(p.Classes))
+	n := 0
 	for _, c := range p.Classes {
-		pc := &pb.Class{Id: c.ID, ProgramCode: c.ProgramCode, Learners: int32(c.Learners),
-			Start: dateString(c.Start), End: dateString(c.End), Place: c.Place, VenueKind: c.VenueKind, Format: c.Format}
-		for _, n := range c.Nominees {
-			pc.Nominees = append(pc.Nominees, &pb.Nominee{CadreId: n.CadreID, Name: n.Name,
-				BirthDate: dateString(n.BirthDate), Title: n.Title, UnitTenant: n.UnitTenant})
+		n += len(c.Nominees)
+	}
+	nominees := make([]pb.Nominee, n)
+	for i, c := range p.Classes {
+		pc := &classes[i]
+		pc.Id, pc.ProgramCode, pc.Learners = c.ID, c.ProgramCode, int32(c.Learners)
+		pc.Start, pc.End, pc.Place, pc.VenueKind, pc.Format = dateString(c.Start), dateString(c.End), c.Place, c.VenueKind, c.Format
+		pc.Nominees = make([]*pb.Nominee, len(c.Nominees))
+		for j, nm := range c.Nominees {
+			pn := &nominees[0]
+			nominees = nominees[1:]
+			pn.CadreId, pn.Name, pn.BirthDate, pn.Title, pn.UnitTenant = nm.CadreID, nm.Name, dateString(nm.BirthDate), nm.Title, nm.UnitTenant
+			pc.Nominees[j] = pn
 		}
-		q.Classes = append(q.Classes, pc)
+		q.Classes[i] = pc
 	}
 	return q
 }
 
 func planFromProto(tenant string, p *pb.Plan) (core.PlanForRules, error) {
-	q := core.PlanForRules{Tenant: tenant, Year: int(p.GetYear())}
+	q := core.PlanForRules{Tenant: tenant, Year: int(p.GetYear()), Classes: make([]core.ClassForRules, len(p.GetClasses()))}
+	n := 0
+	for _, c := range p.GetClasses() {
+		n += len(c.GetNominees())
+	}
+	nominees := make([]core.NomineeForRules, n)
 	for i, c := range p.GetClasses() {
-		start, err := parseDate(fmt.Sprintf("classes[%d].start", i), c.GetStart())
+		start, err := parseDate(c.GetStart())
 		if err != nil {
-			return q, err
+			return q, fmt.Errorf("classes[%d].start: %w", i, err)
 		}
-		end, err := parseDate(fmt.Sprintf("classes[%d].end", i), c.GetEnd())
+		end, err := parseDate(c.GetEnd())
 		if err != nil {
-			return q, err
+			return q, fmt.Errorf("classes[%d].end: %w", i, err)
 		}
-		qc := core.ClassForRules{ID: c.GetId(), ProgramCode: c.GetProgramCode(), Learners: int(c.GetLearners()),
+		q.Classes[i] = core.ClassForRules{ID: c.GetId(), ProgramCode: c.GetProgramCode(), Learners: int(c.GetLearners()),
 			Start: start, End: end, Place: c.GetPlace(), VenueKind: c.GetVenueKind(), Format: c.GetFormat()}
-		for j, n := range c.GetNominees() {
-			bd, err := parseDate(fmt.Sprintf("classes[%d].nominees[%d].birth_date", i, j), n.GetBirthDate())
-			if err != nil {
-				return q, err
-			}
-			qc.Nominees = append(qc.Nominees, core.NomineeForRules{CadreID: n.GetCadreId(), Name: n.GetName(),
-				BirthDate: bd, Title: n.GetTitle(), UnitTenant: n.GetUnitTenant()})
+		if len(c.GetNominees()) == 0 {
+			continue
 		}
-		q.Classes = append(q.Classes, qc)
+		qn := nominees[:len(c.GetNominees()):len(c.GetNominees())]
+		nominees = nominees[len(qn):]
+		for j, nm := range c.GetNominees() {
+			bd, err := parseDate(nm.GetBirthDate())
+			if err != nil {
+				return q, fmt.Errorf("classes[%d].nominees[%d].birth_date: %w", i, j, err)
+			}
+			qn[j] = core.NomineeForRules{CadreID: nm.GetCadreId(), Name: nm.GetName(),
+				BirthDate: bd, Title: nm.GetTitle(), UnitTenant: nm.GetUnitTenant()}
+		}
+		q.Classes[i].Nominees = qn
 	}
 	return q, nil
 }
@@ -168,9 +191,9 @@ func costRequestToProto(r core.CostRequest) *pb.CostRequest {
 }
 
 func costRequestFromProto(call Call, r *pb.CostRequest) (core.CostRequest, error) {
-	d, err := parseDate("date", r.GetDate())
+	d, err := parseDate(r.GetDate())
 	if err != nil {
-		return core.CostRequest{}, err
+		return core.CostRequest{}, fmt.Errorf("date: %w", err)
 	}
 	return core.CostRequest{Tenant: call.Tenant, Date: d, ClassID: r.GetClassId(), ProgramCode: r.GetProgramCode(),
 		Learners: int(r.GetLearners()), Days: int(r.GetDays()), Sessions: int(r.GetSessions()),

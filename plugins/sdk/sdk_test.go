@@ -100,7 +100,9 @@ func TestRoundTrip(t *testing.T) {
 	plan := core.PlanForRules{Tenant: "bca", Year: 2027, Classes: []core.ClassForRules{{ID: "c1", ProgramCode: "TW3-TC", Learners: 40,
 		Start: day("2027-03-01"), End: day("2027-03-03"), Place: "Trường", VenueKind: core.VenueInternal, Format: "in_person",
 		Nominees: []core.NomineeForRules{{CadreID: "k1", Name: "Trần Văn Bình", BirthDate: day("1990-01-31"), Title: "bi_thu_xa", UnitTenant: "bca"},
-			{CadreID: "k2", Name: "Không rõ ngày sinh"}}}}}
+			{CadreID: "k2", Name: "Không rõ ngày sinh"}}},
+		{ID: "c2", ProgramCode: "TW2"}, // no nominees: stays nil
+		{ID: "c3", Nominees: []core.NomineeForRules{{CadreID: "k3", Name: "Lê Thị Cúc", BirthDate: day("1999-12-01"), UnitTenant: "p79"}}}}}
 	vs, err := c.CheckPlan(ctx, Call{Tenant: "bca"}, plan)
 	if err != nil || len(vs) != 1 || vs[0].Severity != core.SeverityWarning || vs[0].Message != "Quá tuổi bca" {
 		t.Fatalf("violations: %+v, %v", vs, err)
@@ -162,8 +164,13 @@ func TestBadDatesRejected(t *testing.T) {
 			t.Errorf("bad date %q: %v", bad, err)
 		}
 	}
+	p = planToProto(core.PlanForRules{Classes: []core.ClassForRules{{ID: "c1"}, {ID: "c2", Nominees: []core.NomineeForRules{{CadreID: "k1"}, {CadreID: "k2"}}}}})
+	p.Classes[1].Nominees[1].BirthDate = "1995-02-30"
+	if _, err := planFromProto("p79", p); err == nil || !strings.Contains(err.Error(), "classes[1].nominees[1].birth_date") {
+		t.Errorf("bad birth date: %v", err)
+	}
 	for _, d := range []time.Time{day("2027-03-01"), day("0999-12-31"), day("2024-02-29"), time.Date(2026, 5, 4, 23, 59, 0, 0, time.UTC)} {
-		got, err := parseDate("d", dateString(d))
+		got, err := parseDate(dateString(d))
 		if y, m, dd := d.Date(); err != nil || got != time.Date(y, m, dd, 0, 0, 0, 0, time.UTC) {
 			t.Errorf("%s → %q → %s, %v", d, dateString(d), got, err)
 		}

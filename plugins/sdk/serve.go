@@ -49,6 +49,10 @@ type Plugin struct {
 	ProgramCatalog ProgramCatalog
 	PlanRules      PlanRules
 	CostNorms      CostNorms
+	// Procs is how many CPUs the plugin's Go runtime uses (GOMAXPROCS);
+	// default 1, see tuneRuntime. Raise it only for handlers that compute
+	// for long and are called concurrently.
+	Procs int
 }
 
 // Capabilities lists the manifest names of the capabilities p implements.
@@ -98,10 +102,12 @@ func Serve(p Plugin) {
 		os.Exit(1)
 	}
 	go watchHost(log)
+	tuneRuntime(p.Procs)
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: Handshake(),
 		Plugins:         goplugin.PluginSet{pluginKey: &grpcPlugin{impl: p}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			opts = append(opts, serverOptions()...)
 			return grpc.NewServer(append(opts, grpc.ChainUnaryInterceptor(recoverUnary(log)))...)
 		},
 		Logger: hclog.New(&hclog.LoggerOptions{Name: p.Name, Level: hclog.Warn, Output: os.Stderr, JSONFormat: true}),
