@@ -28,6 +28,7 @@ import (
 
 const (
 	benchOutboxKind = "bench:outbox"
+	benchTxKind     = "bench:outbox-tx"
 	benchRawKind    = "bench:raw"
 	benchDualKind   = "bench:dual"
 	benchRate       = 500 // rows per second for the latency run
@@ -39,6 +40,8 @@ type outboxResult struct {
 	throughput float64 // handled per second, unpaced
 	p50, p99   time.Duration
 	n, paced   int
+	// txThroughput is the outbox's throughput with a TxHandler (outbox side only).
+	txThroughput float64
 }
 
 func (e *benchEnv) outboxSizes() (n int, paced time.Duration) {
@@ -133,10 +136,16 @@ func (e *benchEnv) outboxTarget(ctx context.Context, production bool) ([]benchki
 		return nil, fmt.Errorf("commit then enqueue: %w", err)
 	}
 	fmt.Fprintf(e.log, "bench: %s: outbox\n", name)
-	ob, err := rig.measure(ctx, n, paced, rig.commitRow, benchOutboxKind)
+	ob, err := rig.measure(ctx, n, paced, rig.commitRow(benchOutboxKind), benchOutboxKind)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
+	fmt.Fprintf(e.log, "bench: %s: outbox, transactional handler\n", name)
+	tx, err := rig.measure(ctx, n, 0, rig.commitRow(benchTxKind), benchTxKind)
+	if err != nil {
+		return nil, fmt.Errorf("outbox, transactional handler: %w", err)
+	}
+	ob.txThroughput = tx.throughput
 	return outboxRows(name, production, raw, dual, ob), nil
 }
 
@@ -170,7 +179,11 @@ func outboxRows(name string, production bool, raw, dual, ob outboxResult) []benc
 		{Benchmark: name, Figure: fmt.Sprintf("commit→handled throughput, %d rows unpaced", ob.n),
 			Value: ob.throughput, Unit: "rows/s", Baseline: &benchkit.Baseline{Name: base, Value: raw.throughput}, Goal: through,
 			Note: fmt.Sprintf("%d goroutines each commit one row per transaction (baseline: enqueue one task per call); "+
+				"the handler is an EffectHandler doing nothing, like the baseline's, and its row is marked done (in batches) before it counts; "+
 				"rate = rows / (last handled − first started)", benchProducers)},
+		{Benchmark: name, Figure: fmt.Sprintf("commit→handled throughput with a transactional handler, %d rows unpaced", ob.n),
+			Value: ob.txThroughput, Unit: "rows/s", Baseline: &benchkit.Baseline{Name: base, Value: raw.throughput},
+			Note: "as above with a TxHandler: every job also runs one transaction of its own (the handler's database effects and the row's done mark, exactly once)"},
 		{Benchmark: name, Figure: fmt.Sprintf("p99 commit→handled lag at %d rows/s (%d rows)", benchRate, ob.paced),
 			Value: benchkit.Ms(ob.p99), Unit: "ms", Baseline: &benchkit.Baseline{Name: base, Value: benchkit.Ms(raw.p99)}, Goal: lag,
 			Note: "from just before the commit (enqueue) to the handler's transaction committed (handler returned)"},
@@ -208,17 +221,20 @@ func startOutboxRig(cfg config.Config, db *sqldb.DB, conn asynq.RedisClientOpt, 
 	r := &outboxRig{db: db, client: asynq.NewClient(conn), insp: asynq.NewInspector(conn), done: make(chan struct{}), log: log}
 	m := outbox.NewMetrics(nil)
 	w := outbox.NewWorker(db, quiet, m)
-	w.HandleTx(benchOutboxKind, func(_ context.Context, _ bun.Tx, d outbox.Delivery) error {
+	record := func(d outbox.Delivery) error {
 		var s sentAt
 		if err := d.Decode(&s); err != nil {
 			return err
 		}
 		r.sent.Store(d.ID, time.Unix(0, s.T))
 		return nil
-	})
+	}
+	w.HandleEffect(benchOutboxKind, func(_ context.Context, d outbox.Delivery) error { return record(d) })
+	w.HandleTx(benchTxKind, func(_ context.Context, _ bun.Tx, d outbox.Delivery) error { return record(d) })
 	mux := asynq.NewServeMux()
-	// The outbox handler counts once its transaction has committed.
-	mux.HandleFunc(benchOutboxKind, func(ctx context.Context, t *asynq.Task) error {
+	// An outbox job counts once the worker has marked its row done (for a
+	// TxHandler: once its transaction has committed).
+	counted := func(ctx context.Context, t *asynq.Task) error {
 		if err := w.Mux().ProcessTask(ctx, t); err != nil {
 			return err
 		}
@@ -227,7 +243,9 @@ func startOutboxRig(cfg config.Config, db *sqldb.DB, conn asynq.RedisClientOpt, 
 			r.track.Load().handled(v.(time.Time))
 		}
 		return nil
-	})
+	}
+	mux.HandleFunc(benchOutboxKind, counted)
+	mux.HandleFunc(benchTxKind, counted)
 	raw := func(_ context.Context, t *asynq.Task) error {
 		var s sentAt
 		if err := json.Unmarshal(t.Payload(), &s); err != nil {
@@ -260,17 +278,19 @@ func (r *outboxRig) stop() {
 	r.insp.Close()
 }
 
-// commitRow commits a state change (a bench_items row) and its outbox job in
-// one tenant transaction.
-func (r *outboxRig) commitRow(ctx context.Context) error {
-	sent := time.Now()
-	return r.db.TenantTx(ctx, "tw", func(ctx context.Context, tx bun.Tx) error {
-		if err := insertItem(ctx, tx, sent); err != nil {
+// commitRow returns a producer that commits a state change (a bench_items
+// row) and its outbox job of kind in one tenant transaction.
+func (r *outboxRig) commitRow(kind string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		sent := time.Now()
+		return r.db.TenantTx(ctx, "tw", func(ctx context.Context, tx bun.Tx) error {
+			if err := insertItem(ctx, tx, sent); err != nil {
+				return err
+			}
+			_, err := outbox.Add(ctx, tx, outbox.Job{Kind: kind, Tenant: "tw", Payload: sentAt{T: sent.UnixNano()}})
 			return err
-		}
-		_, err := outbox.Add(ctx, tx, outbox.Job{Kind: benchOutboxKind, Tenant: "tw", Payload: sentAt{T: sent.UnixNano()}})
-		return err
-	})
+		})
+	}
 }
 
 // commitThenEnqueue commits the same state change, then enqueues the job
@@ -305,7 +325,7 @@ func (r *outboxRig) enqueueRaw(ctx context.Context) error {
 }
 
 // measure runs produce n times unpaced (throughput), then at benchRate for
-// the paced duration (latency).
+// the paced duration (latency; none when paced is 0).
 func (r *outboxRig) measure(ctx context.Context, n int, paced time.Duration, produce func(context.Context) error, kind string) (outboxResult, error) {
 	res := outboxResult{n: n}
 	t := newTracker(n)
@@ -338,6 +358,9 @@ func (r *outboxRig) measure(ctx context.Context, n int, paced time.Duration, pro
 	}
 	fmt.Fprintf(r.log, "bench:   %s: %d produced in %s, handled in %s\n", kind, n, produced.Round(time.Millisecond), last.Sub(start).Round(time.Millisecond))
 	res.throughput = float64(n) / last.Sub(start).Seconds()
+	if paced <= 0 {
+		return res, nil
+	}
 
 	res.paced = int(paced.Seconds() * benchRate)
 	t = newTracker(res.paced)

@@ -295,7 +295,7 @@ func (e *Engine) start(ctx context.Context, tx bun.Tx, subj Subject, tenant, typ
 	now := time.Now().UTC()
 	inst := &Instance{ID: sqldb.NewID(), TenantID: tenant, SubjectType: typ, SubjectID: id, DefinitionID: defID,
 		State: d.Initial, LockVersion: 1, AuthorID: info.AuthorID, StateEnteredAt: now, Data: "{}", CreatedAt: now, UpdatedAt: now}
-	if _, err := tx.NewInsert().Model(inst).Exec(ctx); err != nil {
+	if _, err := tx.NewInsert().Model(inst).Returning("NULL").Exec(ctx); err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			return nil, nil, errMoved
 		}
@@ -337,6 +337,7 @@ func (e *Engine) move(ctx context.Context, tx bun.Tx, p core.Principal, as strin
 		return nil, err
 	}
 	call := Call{Tenant: inst.TenantID, SubjectType: inst.SubjectType, SubjectID: inst.SubjectID, Actor: p, Input: in, Instance: inst}
+	var jobs []outbox.Job // the effects' jobs and the new state's timers, written together
 	for _, eff := range effects {
 		e.mu.RLock()
 		hook, job := e.hooks[eff], e.jobs[eff]
@@ -352,39 +353,43 @@ func (e *Engine) move(ctx context.Context, tx bun.Tx, p core.Principal, as strin
 		case job != "":
 			payload := EffectPayload{Effect: eff, InstanceID: inst.ID, SubjectType: inst.SubjectType, SubjectID: inst.SubjectID,
 				Action: action, From: from, To: to, HistorySeq: seq, ActorID: p.UserID, Comment: in.Comment}
-			if _, err := outbox.Add(ctx, tx, outbox.Job{Kind: job, Tenant: inst.TenantID, Payload: payload,
-				Key: fmt.Sprintf("wf:%s:%d:%s", inst.ID, seq, eff)}); err != nil {
-				return nil, err
-			}
+			jobs = append(jobs, outbox.Job{Kind: job, Tenant: inst.TenantID, Payload: payload,
+				Key: fmt.Sprintf("wf:%s:%d:%s", inst.ID, seq, eff)})
 		default:
 			return nil, core.Internal(fmt.Errorf("effect %q not registered", eff), "fire")
 		}
 	}
-	if err := e.scheduleTimers(ctx, tx, inst, d); err != nil {
+	jobs = append(jobs, timerJobs(inst, d)...)
+	if _, err := outbox.AddAll(ctx, tx, jobs...); err != nil {
 		return nil, err
 	}
 	return inst, nil
 }
 
+// appendHistory appends the next history row of inst and returns its seq.
+// The seq is computed in the INSERT itself (one statement); appends to one
+// instance do not race, as the instance is locked or its lock version
+// checked, and the unique (tenant, instance, seq) refuses any that would.
 func (e *Engine) appendHistory(ctx context.Context, tx bun.Tx, inst *Instance, p core.Principal, as, action, from, to string, in FireInput) (int, error) {
-	var last int
-	if err := tx.NewSelect().Model((*HistoryEntry)(nil)).ColumnExpr("COALESCE(MAX(seq), 0)").
-		Where("tenant_id = ? AND instance_id = ?", inst.TenantID, inst.ID).Scan(ctx, &last); err != nil {
-		return 0, fmt.Errorf("history seq: %w", err)
-	}
 	fields, _ := json.Marshal(in.Fields)
-	h := &HistoryEntry{ID: sqldb.NewID(), TenantID: inst.TenantID, InstanceID: inst.ID, Seq: last + 1, At: time.Now().UTC(),
-		ActorID: p.UserID, ActorName: p.Name, Action: action, FromState: from, ToState: to, Comment: in.Comment, Fields: string(fields)}
+	behalf := ""
 	if as != p.UserID {
-		h.OnBehalfOf = as
+		behalf = as
 	}
-	if _, err := tx.NewInsert().Model(h).Exec(ctx); err != nil {
+	var seq int
+	err := tx.NewRaw(`INSERT INTO workflow_history
+		(id, tenant_id, instance_id, seq, at, actor_id, actor_name, on_behalf_of, action, from_state, to_state, comment, fields)
+		SELECT ?, ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		FROM workflow_history WHERE tenant_id = ? AND instance_id = ? RETURNING seq`,
+		sqldb.NewID(), inst.TenantID, inst.ID, time.Now().UTC(), p.UserID, p.Name, behalf, action, from, to, in.Comment, string(fields),
+		inst.TenantID, inst.ID).Scan(ctx, &seq)
+	if err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			return 0, errMoved
 		}
 		return 0, fmt.Errorf("append history: %w", err)
 	}
-	return h.Seq, nil
+	return seq, nil
 }
 
 // completeStep records one parallel step and completes the state when the

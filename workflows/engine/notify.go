@@ -167,26 +167,33 @@ func (e *Engine) assignees(ctx context.Context, tenant string, d *definition.Def
 }
 
 // notify writes in-app notifications and queues one e-mail per person, all in
-// the handler's transaction (ids derived from the delivery: exactly once).
+// the handler's transaction (ids derived from the delivery: exactly once), with
+// one statement for the notifications and one for the e-mails.
 func (e *Engine) notify(ctx context.Context, tx bun.Tx, tenant, instanceID, deliveryID, kind, title, body, link string, people []Person) error {
+	if len(people) == 0 {
+		return nil
+	}
 	now := time.Now().UTC()
+	mailBody := body
+	if link != "" && e.baseURL != "" {
+		mailBody += "\n\n" + strings.TrimSuffix(e.baseURL, "/") + link
+	}
+	notes := make([]Notification, 0, len(people))
+	var mails []outbox.Job
 	for _, p := range people {
-		n := &Notification{ID: deliveryID + ":" + p.ID, TenantID: tenant, UserID: p.ID, InstanceID: instanceID, Kind: kind,
+		n := Notification{ID: deliveryID + ":" + p.ID, TenantID: tenant, UserID: p.ID, InstanceID: instanceID, Kind: kind,
 			Title: title, Body: body, Link: link, CreatedAt: now}
-		if _, err := tx.NewInsert().Model(n).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
-			return fmt.Errorf("notification: %w", err)
+		notes = append(notes, n)
+		if p.Email != "" {
+			mails = append(mails, outbox.Job{Kind: emailJob, Tenant: tenant, Key: "mail:" + n.ID,
+				Payload: emailPayload{To: p.Email, Subject: "[doanbd] " + title, Body: mailBody}})
 		}
-		if p.Email == "" {
-			continue
-		}
-		mailBody := body
-		if link != "" && e.baseURL != "" {
-			mailBody += "\n\n" + strings.TrimSuffix(e.baseURL, "/") + link
-		}
-		if _, err := outbox.Add(ctx, tx, outbox.Job{Kind: emailJob, Tenant: tenant, Key: "mail:" + n.ID,
-			Payload: emailPayload{To: p.Email, Subject: "[doanbd] " + title, Body: mailBody}}); err != nil {
-			return err
-		}
+	}
+	if _, err := tx.NewInsert().Model(&notes).On("CONFLICT (id) DO NOTHING").Returning("NULL").Exec(ctx); err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	if _, err := outbox.AddAll(ctx, tx, mails...); err != nil {
+		return err
 	}
 	return nil
 }

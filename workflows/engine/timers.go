@@ -24,13 +24,14 @@ type timerPayload struct {
 	Kind        string `json:"kind"` // remind | escalate
 }
 
-// scheduleTimers records the SLA timers of the state just entered as delayed
-// outbox jobs (Asynq ProcessAt, TaskID = the job key: scheduled once).
-func (e *Engine) scheduleTimers(ctx context.Context, tx bun.Tx, inst *Instance, d *definition.Definition) error {
+// timerJobs are the SLA timers of the state just entered, as delayed outbox
+// jobs (Asynq ProcessAt, TaskID = the job key: scheduled once).
+func timerJobs(inst *Instance, d *definition.Definition) []outbox.Job {
 	s := d.States[inst.State]
 	if s == nil || s.SLA == nil {
 		return nil
 	}
+	var jobs []outbox.Job
 	for _, t := range []struct {
 		kind  string
 		after time.Duration
@@ -39,13 +40,11 @@ func (e *Engine) scheduleTimers(ctx context.Context, tx bun.Tx, inst *Instance, 
 			continue
 		}
 		p := timerPayload{InstanceID: inst.ID, LockVersion: inst.LockVersion, State: inst.State, Kind: t.kind}
-		if _, err := outbox.Add(ctx, tx, outbox.Job{Kind: timerJob, Tenant: inst.TenantID, Payload: p,
+		jobs = append(jobs, outbox.Job{Kind: timerJob, Tenant: inst.TenantID, Payload: p,
 			ProcessAt: inst.StateEnteredAt.Add(t.after),
-			Key:       fmt.Sprintf("sla:%s:%d:%s", inst.ID, inst.LockVersion, t.kind)}); err != nil {
-			return err
-		}
+			Key:       fmt.Sprintf("sla:%s:%d:%s", inst.ID, inst.LockVersion, t.kind)})
 	}
-	return nil
+	return jobs
 }
 
 // handleTimer reminds or escalates, unless the instance has moved on.

@@ -1,7 +1,9 @@
 // Package outbox is the transactional outbox: a state change and the jobs it
 // causes are written in one database transaction; a relay moves the rows into
 // Asynq with TaskID = row id; a worker runs the registered handler and marks
-// the row done in the handler's own transaction. The database is the source of
+// the row done once it has finished — in the handler's own transaction for a
+// TxHandler, in a batch with other finished jobs for an EffectHandler. The
+// database is the source of
 // truth, Redis only carries work: rows enqueued but never finished are enqueued
 // again at start-up and periodically.
 package outbox
@@ -53,8 +55,51 @@ type Job struct {
 // Add records job in tx, atomically with the caller's data change: if tx rolls
 // back, no job exists. It returns the row id.
 func Add(ctx context.Context, tx bun.IDB, job Job) (string, error) {
+	ids, err := AddAll(ctx, tx, job)
+	if err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// AddAll records several jobs in tx with one statement (a transition's
+// effects and timers, say) and returns their row ids in order.
+func AddAll(ctx context.Context, tx bun.IDB, jobs ...Job) ([]string, error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	rows := make([]Row, len(jobs))
+	ids := make([]string, len(jobs))
+	now := time.Now().UTC()
+	for i, job := range jobs {
+		r, err := newRow(job, now)
+		if err != nil {
+			return nil, err
+		}
+		rows[i], ids[i] = r, r.ID
+	}
+	// No RETURNING (bun would add one for the NULL columns and scan it back
+	// into rows): one round trip, and rows stay as given.
+	res, err := tx.NewInsert().Model(&rows).On("CONFLICT (id) DO NOTHING").Returning("NULL").Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: add %s: %w", jobs[0].Kind, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, fmt.Errorf("outbox: add %s: %w", jobs[0].Kind, err)
+	}
+	if int(n) < len(rows) {
+		if err := checkKeys(ctx, tx, rows); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// newRow validates job and encodes it as a row.
+func newRow(job Job, now time.Time) (Row, error) {
 	if job.Kind == "" || job.Tenant == "" {
-		return "", errors.New("outbox: job needs a kind and a tenant")
+		return Row{}, errors.New("outbox: job needs a kind and a tenant")
 	}
 	var payload []byte
 	switch p := job.Payload.(type) {
@@ -67,40 +112,51 @@ func Add(ctx context.Context, tx bun.IDB, job Job) (string, error) {
 	default:
 		b, err := json.Marshal(p)
 		if err != nil {
-			return "", fmt.Errorf("outbox: encode %s payload: %w", job.Kind, err)
+			return Row{}, fmt.Errorf("outbox: encode %s payload: %w", job.Kind, err)
 		}
 		payload = b
 	}
 	if strings.Contains(job.Key, "~") {
-		return "", fmt.Errorf("outbox: key %q: '~' is reserved for replacement task ids", job.Key)
+		return Row{}, fmt.Errorf("outbox: key %q: '~' is reserved for replacement task ids", job.Key)
 	}
 	id := job.Key
 	if id == "" {
 		id = NewID()
 	}
-	row := &Row{ID: id, TenantID: job.Tenant, Kind: job.Kind, Payload: payload, CreatedAt: time.Now().UTC()}
+	row := Row{ID: id, TenantID: job.Tenant, Kind: job.Kind, Payload: payload, CreatedAt: now}
 	if !job.ProcessAt.IsZero() {
 		at := job.ProcessAt.UTC()
 		row.ProcessAt = &at
 	}
-	res, err := tx.NewInsert().Model(row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return "", fmt.Errorf("outbox: add %s: %w", job.Kind, err)
+	return row, nil
+}
+
+// checkKeys runs when some keys were taken already. The same job again is
+// the idempotent no-op; a key reused by another tenant or kind would silently
+// drop that job, so it is an error.
+func checkKeys(ctx context.Context, tx bun.IDB, rows []Row) error {
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return "", fmt.Errorf("outbox: add %s: %w", job.Kind, err)
-	} else if n == 0 {
-		// The key is taken. The same job again is the idempotent no-op; a key
-		// reused by another tenant or kind would silently drop this job.
-		var prev Row
-		if err := tx.NewSelect().Model(&prev).Column("tenant_id", "kind").Where("id = ?", id).Scan(ctx); err != nil {
-			return "", fmt.Errorf("outbox: add %s: read job with key %q: %w", job.Kind, id, err)
+	var stored []Row
+	if err := tx.NewSelect().Model(&stored).Column("id", "tenant_id", "kind").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return fmt.Errorf("outbox: add %s: read jobs by key: %w", rows[0].Kind, err)
+	}
+	byID := make(map[string]Row, len(stored))
+	for _, s := range stored {
+		byID[s.ID] = s
+	}
+	for _, r := range rows {
+		prev, ok := byID[r.ID]
+		if !ok {
+			return fmt.Errorf("outbox: add %s: job with key %q neither added nor found", r.Kind, r.ID)
 		}
-		if prev.TenantID != job.Tenant || prev.Kind != job.Kind {
-			return "", fmt.Errorf("outbox: add %s for %s: key %q already used by a %s job for %s", job.Kind, job.Tenant, id, prev.Kind, prev.TenantID)
+		if prev.TenantID != r.TenantID || prev.Kind != r.Kind {
+			return fmt.Errorf("outbox: add %s for %s: key %q already used by a %s job for %s", r.Kind, r.TenantID, r.ID, prev.Kind, prev.TenantID)
 		}
 	}
-	return id, nil
+	return nil
 }
 
 // NewID returns a random, unguessable row id.

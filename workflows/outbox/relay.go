@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -104,8 +105,13 @@ func (r *Relay) Run(ctx context.Context) error {
 			backoff = 0
 		}
 		wait := r.opt.Poll
-		if backoff > 0 {
+		switch {
+		case backoff > 0:
 			wait = backoff
+		case n > 0:
+			// Rows are coming in: look again sooner, so a row committed just
+			// after this pass waits a fraction of Poll (idle looks stay at Poll).
+			wait = max(r.opt.Poll/4, time.Millisecond)
 		}
 		select {
 		case <-ctx.Done():
@@ -157,41 +163,39 @@ func (r *Relay) Requeue(ctx context.Context, age time.Duration) (int, error) {
 }
 
 // pass claims a batch of rows, enqueues them, and gives back the ones it could
-// not enqueue. The claim (enqueued_at = now) commits before any Redis call, so
-// no database lock — SQLite's single writer, PostgreSQL row locks that handlers
-// wait on — is held while talking to Redis. A relay that dies between claim
-// and enqueue leaves rows that look enqueued: the periodic requeue finds them
-// after StaleAfter, and Asynq's TaskID keeps a second enqueue from duplicating.
+// not enqueue. The claim (enqueued_at = now) is one statement that commits
+// before any Redis call, so no database lock — SQLite's single writer,
+// PostgreSQL row locks that handlers wait on — is held while talking to Redis.
+// A relay that dies between claim and enqueue leaves rows that look enqueued:
+// the periodic requeue finds them after StaleAfter, and Asynq's TaskID keeps a
+// second enqueue from duplicating.
 func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.SelectQuery) (int, error) {
-	// Most passes find nothing: look on the reader first, so an idle relay
-	// does not take SQLite's write lock several times a second.
-	found, err := filter(r.db.Read.NewSelect().Model((*Row)(nil)).Where("done_at IS NULL")).Limit(1).Exists(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("look for outbox rows: %w", err)
-	} else if !found {
-		return 0, nil
+	if r.db.Dialect == sqldb.SQLite {
+		// Most passes find nothing: look on the reader first, so an idle relay
+		// does not take SQLite's write lock several times a second. (On
+		// PostgreSQL the claim that finds nothing costs no more than the look.)
+		found, err := filter(r.db.Read.NewSelect().Model((*Row)(nil)).Where("done_at IS NULL")).Limit(1).Exists(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("look for outbox rows: %w", err)
+		} else if !found {
+			return 0, nil
+		}
+	}
+	claim := filter(r.db.NewSelect().Model((*Row)(nil)).Column("id").Where("done_at IS NULL")).
+		OrderExpr("created_at").Limit(int64(r.opt.Batch))
+	if r.db.Dialect == sqldb.Postgres {
+		claim = claim.For("UPDATE SKIP LOCKED") // several relays claim disjoint rows
 	}
 	var rows []Row
-	err = r.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		q := filter(tx.NewSelect().Model(&rows).Where("done_at IS NULL")).OrderExpr("created_at").Limit(int64(r.opt.Batch))
-		if r.db.Dialect == sqldb.Postgres {
-			q = q.For("UPDATE SKIP LOCKED") // several relays claim disjoint rows
-		}
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("select outbox rows: %w", err)
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		if _, err := tx.NewUpdate().Model((*Row)(nil)).Set("enqueued_at = ?", time.Now().UTC()).
-			Where("id IN (?)", bun.In(rowIDs(rows))).Exec(ctx); err != nil {
-			return fmt.Errorf("claim outbox rows: %w", err)
-		}
-		return nil
-	})
-	if err != nil || len(rows) == 0 {
-		return 0, err
+	err := r.db.NewUpdate().Model((*Row)(nil)).Set("enqueued_at = ?", time.Now().UTC()).
+		Where("id IN (?)", claim).Returning("*").Scan(ctx, &rows)
+	if err != nil {
+		return 0, fmt.Errorf("claim outbox rows: %w", err)
 	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	slices.SortFunc(rows, func(a, b Row) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	sent, unsent, firstErr := r.enqueueAll(ctx, rows)
 	r.metrics.relayed.Add(float64(sent))
 	if len(unsent) > 0 {
@@ -261,14 +265,6 @@ func (r *Relay) release(ctx context.Context, ids []string) error {
 		}
 		return nil
 	})
-}
-
-func rowIDs(rows []Row) []string {
-	ids := make([]string, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
-	}
-	return ids
 }
 
 // maxGeneration bounds the replacement tasks of one row (see enqueue).

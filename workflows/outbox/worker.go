@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,9 +35,9 @@ func (d Delivery) Decode(v any) error {
 // its database effects happen exactly once however often the job is delivered.
 type TxHandler func(ctx context.Context, tx bun.Tx, d Delivery) error
 
-// EffectHandler does work outside the database (e-mail, calls). It runs before
-// the row is marked done, so it may run again after a crash: it must be
-// idempotent by Delivery.ID.
+// EffectHandler does work outside the database (e-mail, calls, work that
+// writes in its own transactions). It runs before the row is marked done, so
+// it may run again after a crash: it must be idempotent by Delivery.ID.
 type EffectHandler func(ctx context.Context, d Delivery) error
 
 // envelope is the Asynq task payload. ID is the outbox row id: the task id
@@ -54,11 +55,18 @@ type Worker struct {
 	metrics *Metrics
 	mux     *asynq.ServeMux
 	kinds   map[string]bool
+	done    *doneMarker
+	isDoneQ string // isDone's statement in the dialect's placeholder syntax
 }
 
 // NewWorker returns a worker with no handlers.
 func NewWorker(db *sqldb.DB, log *slog.Logger, m *Metrics) *Worker {
-	return &Worker{db: db, log: log, metrics: m, mux: asynq.NewServeMux(), kinds: map[string]bool{}}
+	q := "SELECT 1 FROM outbox WHERE id = ? AND done_at IS NOT NULL"
+	if db.Dialect == sqldb.Postgres {
+		q = "SELECT 1 FROM outbox WHERE id = $1 AND done_at IS NOT NULL"
+	}
+	return &Worker{db: db, log: log, metrics: m, mux: asynq.NewServeMux(), kinds: map[string]bool{},
+		done: &doneMarker{db: db, log: log}, isDoneQ: q}
 }
 
 // Mux is the Asynq handler to pass to asynq.Server.Start.
@@ -86,24 +94,38 @@ func (w *Worker) HandleTx(kind string, h TxHandler) {
 	})
 }
 
-// HandleEffect registers a handler with effects outside the database.
+// HandleEffect registers a handler with effects outside the database. The
+// handler is skipped when its row is already done (a duplicate delivery);
+// after it returns, the row is marked done in the background together with
+// other finished deliveries (see doneMarker), so a job costs no transaction of
+// its own. A crash between the handler's return and that mark means the row
+// is enqueued again once stale and the handler runs again.
 func (w *Worker) HandleEffect(kind string, h EffectHandler) {
 	w.register(kind, func(ctx context.Context, d Delivery) error {
-		done, err := w.db.Read.NewSelect().Model((*Row)(nil)).
-			Where("id = ? AND done_at IS NOT NULL", d.ID).Exists(ctx)
-		if err != nil {
-			return fmt.Errorf("check outbox row %s: %w", d.ID, err)
-		} else if done {
-			return nil
+		if done, err := w.isDone(ctx, d.ID); err != nil || done {
+			return err
 		}
 		if err := h(ctx, d); err != nil {
 			return err
 		}
-		return w.db.TenantTx(ctx, d.Tenant, func(ctx context.Context, tx bun.Tx) error {
-			_, err := markDone(ctx, tx, d)
-			return err
-		})
+		w.done.mark(d.ID)
+		return nil
 	})
+}
+
+// isDone reports whether the row is done. The id is a bind parameter (bun
+// would inline it), so PostgreSQL prepares this statement once per connection
+// rather than on every job.
+func (w *Worker) isDone(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := w.db.Read.DB.QueryRowContext(ctx, w.isDoneQ, id).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("check outbox row %s: %w", id, err)
+	}
+	return true, nil
 }
 
 // markDone claims the row; false means another delivery already finished it.

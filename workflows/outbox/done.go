@@ -1,0 +1,92 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"doanbd/core/sqldb"
+)
+
+// doneMarker marks the rows of finished effect deliveries done in batches,
+// in the background, like a group commit: a delivery whose handler has
+// returned adds its id; whenever no write is in flight, one UPDATE marks every
+// id gathered meanwhile. A job so pays no transaction of its own and its
+// handler's Asynq slot is free at once; under load one statement covers many
+// jobs. There is no timer: a batch is as large as the load makes it.
+//
+// A crash (or a shutdown) after a handler returned and before its batch was
+// written leaves the row not done: the relay enqueues it again once it is
+// stale and the handler runs again — which is why effect handlers must be
+// idempotent by Delivery.ID. A failed write is retried a few times, then left
+// to that same recovery.
+type doneMarker struct {
+	db  *sqldb.DB
+	log *slog.Logger
+
+	mu      sync.Mutex
+	pending []string
+	writing bool // a goroutine is writing batches
+}
+
+// maxDoneBatch bounds the ids in one UPDATE (its IN list).
+const maxDoneBatch = 500
+
+// mark records that id's handler has finished; the row is marked done soon.
+func (m *doneMarker) mark(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pending = append(m.pending, id)
+	if !m.writing {
+		m.writing = true
+		go m.writeBatches()
+	}
+}
+
+// writeBatches writes gathered ids until none is left, then ends.
+func (m *doneMarker) writeBatches() {
+	for {
+		m.mu.Lock()
+		ids := m.pending
+		if len(ids) > maxDoneBatch {
+			ids = ids[:maxDoneBatch:maxDoneBatch]
+			m.pending = m.pending[maxDoneBatch:]
+		} else {
+			m.pending = nil
+		}
+		if len(ids) == 0 {
+			m.writing = false
+			m.mu.Unlock()
+			return
+		}
+		m.mu.Unlock()
+		var err error
+		for try, pause := 0, 50*time.Millisecond; try < 4; try, pause = try+1, 4*pause {
+			if err = m.write(ids); err == nil {
+				break
+			}
+			time.Sleep(pause)
+		}
+		if err != nil {
+			m.log.Warn("outbox: rows not marked done; they will run again once stale", "rows", len(ids), "err", err)
+		}
+	}
+}
+
+func (m *doneMarker) write(ids []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Not a transaction: one statement commits on its own (and Exec with the
+	// values inlined is one round trip on PostgreSQL).
+	_, err := m.db.NewUpdate().Model((*Row)(nil)).
+		Set("done_at = ?", time.Now().UTC()).Set("attempts = attempts + 1").
+		Where("id IN (?) AND done_at IS NULL", bun.In(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark %d outbox rows done: %w", len(ids), err)
+	}
+	return nil
+}
