@@ -69,7 +69,8 @@ var isolationMatrix = map[string]isolationRow{
 	"DELETE /api/v1/t/:tenant/roles": {Body: `{"user_id":"{learner}","role":"learner"}`},
 
 	// Plugins: per-tenant enablement and settings; the object is a tenant's choice about a plugin.
-	"GET /api/v1/t/:tenant/plugins":       {},
-	"GET /api/v1/t/:tenant/plugins/:name": {ObjectParam: "name", Object: isoPlugin},
-	"PUT /api/v1/t/:tenant/plugins/:name": {ObjectParam: "name", Object: isoPlugin, Body: `{"enabled":false,"settings":{}}`},
+	"GET /api/v1/t/:tenant/plugins":              {},
+	"GET /api/v1/t/:tenant/plugins/:name":        {ObjectParam: "name", Object: isoPlugin},
+	"PUT /api/v1/t/:tenant/plugins/:name":        {ObjectParam: "name", Object: isoPlugin, Body: `{"enabled":false,"settings":{}}`},
+	"POST /api/v1/t/:tenant/plugins/:name/reset": {ObjectParam: "name", Object: isoPlugin},
 }

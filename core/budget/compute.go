@@ -159,8 +159,12 @@ func (s *Service) CostClass(ctx context.Context, q bun.IDB, tenant string, c Cla
 		case used && err == nil:
 			return fromNorms(cl, c.FundingSource), "", nil
 		case err != nil:
-			note = "Không tính được theo định mức của plugin (" + core.ErrorMessage(err) +
-				"); đã tính theo bảng định mức chi của đơn vị."
+			// The CostNorms contract: the message names the plugin and says
+			// the rate tables are used instead; shown as it is.
+			note = core.ErrorMessage(err)
+			if core.ErrorCode(err) == core.EINTERNAL {
+				note = "Không tính được theo định mức của plugin; đã tính theo bảng định mức chi của đơn vị."
+			}
 		}
 	}
 	t, err := s.InForce(ctx, q, tenant, c.Start)

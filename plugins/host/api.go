@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -38,6 +39,9 @@ type PluginView struct {
 	Settings     map[string]string `json:"settings"`
 	UpdatedAt    *time.Time        `json:"updated_at,omitempty"`
 	UpdatedBy    string            `json:"updated_by,omitempty"`
+	// RetryAt: for a plugin this server marked failed, when the next call
+	// tries it again (POST …/reset tries at once).
+	RetryAt *time.Time `json:"retry_at,omitempty"`
 }
 
 // PluginInput is the body of PUT …/plugins/:name. It replaces the
@@ -52,6 +56,7 @@ func (a *API) Register(s *web.Server) {
 	s.TenantAPI(http.MethodGet, "/plugins", "plugin", "read", a.list)
 	s.TenantAPI(http.MethodGet, "/plugins/:name", "plugin", "read", a.get)
 	s.TenantAPI(http.MethodPut, "/plugins/:name", "plugin", "manage", a.put)
+	s.TenantAPI(http.MethodPost, "/plugins/:name/reset", "plugin", "manage", a.reset)
 	example := PluginView{Name: "localprograms", Version: "1.0.0", Capabilities: []string{"ProgramCatalog"},
 		Status: StatusOK, Enabled: true, Settings: map[string]string{"file": "examples/p79.yaml"}}
 	s.Document(http.MethodGet, "/api/v1/t/:tenant/plugins", web.Doc{Summary: "Các plugin đã cài và lựa chọn của đơn vị",
@@ -60,6 +65,9 @@ func (a *API) Register(s *web.Server) {
 		Tags: []string{"plugins"}, Response: example})
 	s.Document(http.MethodPut, "/api/v1/t/:tenant/plugins/:name", web.Doc{Summary: "Bật/tắt plugin và lưu thiết lập cho đơn vị",
 		Tags: []string{"plugins"}, Request: PluginInput{Enabled: new(bool), Settings: example.Settings}, Response: example})
+	s.Document(http.MethodPost, "/api/v1/t/:tenant/plugins/:name/reset", web.Doc{
+		Summary: "Khởi động lại ngay một plugin đang bị tạm dừng vì lỗi lặp lại (thay vì chờ hết thời gian tạm dừng)",
+		Tags:    []string{"plugins"}, Response: example})
 }
 
 func (a *API) views(ctx context.Context, tenant string) ([]PluginView, error) {
@@ -89,7 +97,7 @@ func (a *API) views(ctx context.Context, tenant string) ([]PluginView, error) {
 		}
 		seen[in.Name] = true
 		v := PluginView{Name: in.Name, Version: in.Version, Capabilities: in.Capabilities, Status: in.Status,
-			Installed: true, Settings: map[string]string{}}
+			Installed: true, Settings: map[string]string{}, RetryAt: in.RetryAt}
 		choose(&v)
 		out = append(out, v)
 	}
@@ -169,6 +177,45 @@ func (a *API) put(c *gin.Context) error {
 	}
 	c.JSON(http.StatusOK, v)
 	return nil
+}
+
+// reset: POST /api/v1/t/{tenant}/plugins/{name}/reset
+//
+// The plugin must be installed and enabled by the tenant. A plugin this
+// server marked failed is started and pinged at once; one that is not
+// failed is left alone. Other server processes retry after their cool-down.
+func (a *API) reset(c *gin.Context) error {
+	ctx, tenant, name := c.Request.Context(), web.TenantOf(c).ID, c.Param("name")
+	cur, err := a.one(ctx, tenant, name)
+	if err != nil {
+		return err
+	}
+	if !cur.Installed || !cur.Enabled {
+		return core.Errorf(core.ECONFLICT, "Chỉ khởi động lại được plugin đã cài đặt và đang bật cho đơn vị.")
+	}
+	_, err = a.Host.Reset(ctx, name)
+	if errors.Is(err, errNotResettable) {
+		return &core.Error{Code: core.ECONFLICT, Err: err, Message: fmt.Sprintf(
+			"Plugin «%s» được cài đặt sai (sai tệp khai báo hoặc mã kiểm tra) nên không khởi động lại được; vui lòng báo quản trị viên máy chủ.", name)}
+	}
+	if err != nil {
+		return &core.Error{Code: core.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
+			"Plugin «%s» vẫn lỗi sau khi khởi động lại nên tiếp tục bị tạm dừng; hệ thống sẽ tự thử lại sau %s.", name, viDuration(a.Host.opt.FailedCooldown))}
+	}
+	v, err := a.one(ctx, tenant, name)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, v)
+	return nil
+}
+
+// viDuration says d in Vietnamese, in whole minutes or seconds.
+func viDuration(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%d phút", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%d giây", int(d.Round(time.Second)/time.Second))
 }
 
 var settingKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)

@@ -83,6 +83,12 @@ func TestAPI(t *testing.T) {
 			{"uninstalled cannot be enabled", "PUT", "/api/v1/t/p79/plugins/retired", `{"enabled":true}`, "", 422, []string{"chưa được cài đặt"}},
 			{"uninstalled can be turned off", "PUT", "/api/v1/t/p79/plugins/retired", `{"enabled":false}`, "", 200,
 				[]string{`"installed":false`, `"status":"disabled"`}},
+			{"reset a working plugin: nothing to do", "POST", "/api/v1/t/p79/plugins/localprograms/reset", "", "", 200,
+				[]string{`"name":"localprograms"`, `"status":"ok"`}},
+			{"viewer may not reset", "POST", "/api/v1/t/p79/plugins/localprograms/reset", "", "viewer", 403, nil},
+			{"reset needs the plugin enabled", "POST", "/api/v1/t/p79/plugins/costnorms/reset", "", "", 409, []string{"đang bật cho đơn vị"}},
+			{"reset of an uninstalled plugin", "POST", "/api/v1/t/p79/plugins/retired/reset", "", "", 409, nil},
+			{"reset of an unknown plugin", "POST", "/api/v1/t/p79/plugins/nope/reset", "", "", 404, nil},
 		}
 		for _, c := range cases {
 			status, body := do(c.method, c.path, c.body, c.role)
@@ -111,7 +117,7 @@ func TestAPI(t *testing.T) {
 		}
 		for _, r := range s.Routes() {
 			if strings.Contains(r.Path, "/plugins") && (r.Scope != web.TenantScoped || r.Object != "plugin" ||
-				(r.Method == http.MethodPut) != (r.Action == "manage")) {
+				(r.Method != http.MethodGet) != (r.Action == "manage")) {
 				t.Errorf("route %+v", r)
 			}
 		}

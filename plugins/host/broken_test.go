@@ -139,7 +139,7 @@ func TestBrokenGarbageRejected(t *testing.T) {
 
 	lines, used, err := h.ClassCosts(ctx, "t1", core.CostRequest{Learners: 10, Days: 1})
 	if lines != nil || used || core.ErrorCode(err) != core.EUNAVAILABLE ||
-		!strings.Contains(core.ErrorMessage(err), "«broken»") || !strings.Contains(core.ErrorMessage(err), "bảng đơn giá") {
+		!strings.Contains(core.ErrorMessage(err), "«broken»") || !strings.Contains(core.ErrorMessage(err), "bảng định mức chi") {
 		t.Fatalf("costs after garbage: %v, used %v, err %v", lines, used, err)
 	}
 	// Garbage is the plugin's bug, not a crash: it keeps running.

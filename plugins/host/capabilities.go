@@ -201,7 +201,7 @@ func (h *Host) ClassCosts(ctx context.Context, tenant string, r core.CostRequest
 	if err != nil {
 		h.log.Warn("cost norms plugin failed; falling back to rate tables", "plugin", tp.Plugin, "tenant", tenant, "err", err)
 		return nil, false, &core.Error{Code: core.EUNAVAILABLE, Err: err,
-			Message: fmt.Sprintf("Không tính được kinh phí theo định mức của plugin «%s» (plugin %s); các khoản chi được tính theo bảng đơn giá của đơn vị.", tp.Plugin, why(err))}
+			Message: fmt.Sprintf("Không tính được kinh phí theo định mức của plugin «%s» (plugin %s); các khoản chi được tính theo bảng định mức chi của đơn vị.", tp.Plugin, why(err))}
 	}
 	return lines, true, nil
 }

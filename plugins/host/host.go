@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -28,6 +29,7 @@ type Options struct {
 	PingInterval      time.Duration // how often a running plugin is pinged (default 10s)
 	MaxCrashes        int           // crashes within CrashWindow that mark a plugin failed (default 3)
 	CrashWindow       time.Duration // default 10m
+	FailedCooldown    time.Duration // a failed plugin is tried once more by the first call after this (default 5m)
 	BackoffBase       time.Duration // first restart delay, doubled per crash (default 250ms)
 	BackoffMax        time.Duration // default 30s
 	BackoffResetAfter time.Duration // a plugin up this long starts again from BackoffBase (default 1m)
@@ -46,6 +48,7 @@ func (o *Options) defaults() {
 	set(&o.CallTimeout, 5*time.Second)
 	set(&o.PingInterval, 10*time.Second)
 	set(&o.CrashWindow, 10*time.Minute)
+	set(&o.FailedCooldown, 5*time.Minute)
 	set(&o.BackoffBase, 250*time.Millisecond)
 	set(&o.BackoffMax, 30*time.Second)
 	set(&o.BackoffResetAfter, time.Minute)
@@ -169,6 +172,9 @@ type Info struct {
 	Running      bool     `json:"running"`
 	PID          int      `json:"-"`
 	Restarts     int      `json:"restarts"`
+	// RetryAt is when a plugin marked failed by this process gets its
+	// second chance (the first call after it starts the plugin again).
+	RetryAt *time.Time `json:"retry_at,omitempty"`
 }
 
 // Plugins lists the installed plugins, sorted by name.
@@ -188,6 +194,8 @@ func (h *Host) Plugins() []Info {
 			in.Running, in.PID, in.Restarts = s.State == stateRunning, s.PID, s.Restarts
 			if s.State == stateFailed {
 				in.Status, in.Reason = StatusFailed, s.Reason
+				at := s.RetryAt.UTC()
+				in.RetryAt = &at
 			}
 		}
 		out = append(out, in)
@@ -203,4 +211,24 @@ func (h *Host) Plugin(name string) (Info, bool) {
 		}
 	}
 	return Info{}, false
+}
+
+// errNotResettable is returned by Reset for a plugin that cannot start at
+// all here (not installed, or its manifest or checksum is wrong).
+var errNotResettable = errors.New("plugin cannot be reset")
+
+// Reset gives a plugin this process marked failed its second chance now
+// rather than after the cool-down: it is started and pinged at once, and
+// the error says why it failed again. A plugin that is not failed is left
+// alone (reset reports false). Other server processes keep their own state
+// and retry after their cool-down.
+func (h *Host) Reset(ctx context.Context, name string) (reset bool, err error) {
+	p, ok := h.procs[name]
+	if !ok {
+		return false, errNotResettable
+	}
+	if !p.reset() {
+		return false, nil
+	}
+	return true, h.probe(ctx, name)
 }

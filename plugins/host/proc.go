@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -23,7 +24,7 @@ const (
 	stateStarting                  // process being started
 	stateRunning                   // serving
 	stateBackoff                   // crashed; restarts when the backoff ends
-	stateFailed                    // given up on; the host keeps working without it
+	stateFailed                    // given up on until the cool-down ends or a reset; the host keeps working without it
 	stateStopped                   // host shut down
 )
 
@@ -72,6 +73,8 @@ type proc struct {
 	restartAt time.Time // when a plugin in backoff restarts
 	startedAt time.Time
 	restarts  int
+	failedAt  time.Time   // when it was marked failed
+	retrying  atomic.Bool // on a second chance: the next crash fails it again at once
 	stop      chan struct{}
 	runs      sync.WaitGroup // the supervisor goroutine
 	bg        *background    // the host's background work (process clean-up)
@@ -105,9 +108,13 @@ func (p *proc) acquire(ctx context.Context) (*sdk.Client, int, error) {
 			}
 			p.crashLocked("process exited")
 		case stateFailed:
-			r := p.reason
-			p.mu.Unlock()
-			return nil, 0, &failedError{reason: r}
+			if time.Since(p.failedAt) < p.opt.FailedCooldown {
+				r := p.reason
+				p.mu.Unlock()
+				return nil, 0, &failedError{reason: r}
+			}
+			p.retryLocked("cool-down over")
+			p.startLocked()
 		case stateStopped:
 			p.mu.Unlock()
 			return nil, 0, errStopped
@@ -117,9 +124,7 @@ func (p *proc) acquire(ctx context.Context) (*sdk.Client, int, error) {
 				return nil, 0, errRestarting
 			}
 		case stateIdle:
-			p.setState(stateStarting)
-			p.runs.Add(1)
-			go p.run()
+			p.startLocked()
 		}
 		ch := p.changed
 		p.mu.Unlock()
@@ -144,8 +149,14 @@ func (p *proc) call(ctx context.Context, fn func(ctx context.Context, c *sdk.Cli
 	cctx, cancel := context.WithTimeout(ctx, p.opt.CallTimeout)
 	defer cancel()
 	err = fn(cctx, c)
-	if err == nil || ctx.Err() != nil {
-		return err // success, or the caller gave up: not the plugin's fault
+	if err == nil {
+		if p.retrying.Load() {
+			p.recovered(gen)
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return err // the caller gave up: not the plugin's fault
 	}
 	switch status.Code(err) {
 	case codes.DeadlineExceeded:
@@ -258,6 +269,10 @@ func (p *proc) crashed(gen int, reason string) {
 // crashLocked records a crash of the current process (or start attempt) and
 // moves to backoff, or to failed after too many crashes. mu is held.
 func (p *proc) crashLocked(reason string) {
+	if p.retrying.Load() {
+		p.failLocked("failed again on its second chance: " + reason)
+		return
+	}
 	now := time.Now()
 	keep := p.crashes[:0]
 	for _, t := range p.crashes {
@@ -282,7 +297,9 @@ func (p *proc) crashLocked(reason string) {
 func (p *proc) failLocked(reason string) {
 	p.releaseLocked()
 	p.reason = reason
-	p.log.Error("plugin marked failed; the host continues without it", "reason", reason)
+	p.failedAt = time.Now()
+	p.retrying.Store(false)
+	p.log.Error("plugin marked failed; the host continues without it", "reason", reason, "retry_after", p.opt.FailedCooldown)
 	p.setState(stateFailed)
 	p.status(StatusFailed, reason) // asynchronous: the caller may be inside a transaction
 }
@@ -345,12 +362,16 @@ type snapshot struct {
 	PID      int
 	Restarts int
 	Crashes  int
+	RetryAt  time.Time // for a failed plugin: when a call tries it again
 }
 
 func (p *proc) snapshot() snapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := snapshot{State: p.state, Reason: p.reason, Restarts: p.restarts, Crashes: len(p.crashes)}
+	if p.state == stateFailed {
+		s.RetryAt = p.failedAt.Add(p.opt.FailedCooldown)
+	}
 	if p.state == stateRunning && p.cmd != nil && p.cmd.Process != nil {
 		s.PID = p.cmd.Process.Pid
 	}
