@@ -23,24 +23,36 @@ import (
 // embedded queue with SQLite, redis-server with PostgreSQL.
 func runWorkers(t *testing.T, db *sqldb.DB, e *Engine) (stop func()) {
 	t.Helper()
-	var conn asynq.RedisClientOpt
+	noop := func(context.Context, bun.Tx, outbox.Delivery) error { return nil }
+	return startWorkers(t, db, e, testQueue(t, db), noop)
+}
+
+// testQueue starts the queue of db's deployment: an embedded one with
+// SQLite (closed on cleanup), redis-server with PostgreSQL.
+func testQueue(t *testing.T, db *sqldb.DB) asynq.RedisClientOpt {
+	t.Helper()
 	if db.Dialect == sqldb.SQLite {
 		emb, err := queue.StartEmbedded()
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(emb.Close)
-		conn = asynq.RedisClientOpt{Addr: emb.Addr()}
-	} else {
-		addr, n := testenv.Redis(t)
-		conn = asynq.RedisClientOpt{Addr: addr, DB: n}
+		return asynq.RedisClientOpt{Addr: emb.Addr()}
 	}
+	addr, n := testenv.Redis(t)
+	return asynq.RedisClientOpt{Addr: addr, DB: n}
+}
+
+// startWorkers runs a relay and an Asynq worker on conn for the engine's
+// jobs, with recompute as the handler of the recompute effect's job.
+func startWorkers(t *testing.T, db *sqldb.DB, e *Engine, conn asynq.RedisClientOpt, recompute outbox.TxHandler) (stop func()) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	client, insp := asynq.NewClient(conn), asynq.NewInspector(conn)
 	m := outbox.NewMetrics(prometheus.NewRegistry())
 	w := outbox.NewWorker(db, log, m)
 	e.RegisterJobs(w)
-	w.HandleTx("test.recompute", func(context.Context, bun.Tx, outbox.Delivery) error { return nil })
+	w.HandleTx("test.recompute", recompute)
 	srv := asynq.NewServer(conn, asynq.Config{Concurrency: 4, Logger: queue.Logger(log), LogLevel: asynq.ErrorLevel,
 		Queues: map[string]int{outbox.Queue: 1}, DelayedTaskCheckInterval: time.Second})
 	if err := srv.Start(w.Mux()); err != nil {
