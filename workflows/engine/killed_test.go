@@ -97,7 +97,9 @@ type afterInsertHook struct {
 	then  func()
 }
 
-func (afterInsertHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (afterInsertHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
 
 func (h afterInsertHook) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	if e.Err == nil && strings.HasPrefix(e.Query, `INSERT INTO "`+h.table+`"`) {
