@@ -61,16 +61,40 @@ func (e *Engine) actors(ctx context.Context, q bun.IDB, user string) ([]string, 
 	return out, nil
 }
 
-// permitted returns who the caller acts as for perm ("" if nobody).
-func (e *Engine) permitted(ctx context.Context, actors []string, tenant, perm string) (string, error) {
+// actorSet is who the caller may act as: the caller, and everyone who
+// delegated to the caller today — read only when the caller may not do
+// something directly, so most transitions read no delegations at all.
+type actorSet struct {
+	e    *Engine
+	q    bun.IDB
+	user string
+	all  []string // nil until loaded
+}
+
+func (e *Engine) actorSet(q bun.IDB, user string) *actorSet { return &actorSet{e: e, q: q, user: user} }
+
+// permitted returns who the caller acts as for perm ("" if nobody): the
+// caller when allowed, else the first delegator who is.
+func (a *actorSet) permitted(ctx context.Context, tenant, perm string) (string, error) {
 	obj, act, _ := strings.Cut(perm, ".")
-	for _, a := range actors {
-		ok, err := e.authz.Enforce(ctx, a, tenant, obj, act)
+	ok, err := a.e.authz.Enforce(ctx, a.user, tenant, obj, act)
+	if err != nil {
+		return "", fmt.Errorf("authorize %s: %w", perm, err)
+	} else if ok {
+		return a.user, nil
+	}
+	if a.all == nil {
+		if a.all, err = a.e.actors(ctx, a.q, a.user); err != nil {
+			return "", err
+		}
+	}
+	for _, from := range a.all[1:] {
+		ok, err := a.e.authz.Enforce(ctx, from, tenant, obj, act)
 		if err != nil {
 			return "", fmt.Errorf("authorize %s: %w", perm, err)
 		}
 		if ok {
-			return a, nil
+			return from, nil
 		}
 	}
 	return "", nil
@@ -78,17 +102,14 @@ func (e *Engine) permitted(ctx context.Context, actors []string, tenant, perm st
 
 // available lists the actions the caller may fire from the instance's state.
 func (e *Engine) available(ctx context.Context, q bun.IDB, p core.Principal, tenant string, in *Instance, d *definition.Definition, stepsDone []string) ([]Action, error) {
-	actors, err := e.actors(ctx, q, p.UserID)
-	if err != nil {
-		return nil, err
-	}
+	actors := e.actorSet(q, p.UserID)
 	state := d.Initial
 	if in != nil {
 		state = in.State
 	}
 	var out []Action
 	add := func(name, title, perm, comment string, fields []string) error {
-		as, err := e.permitted(ctx, actors, tenant, perm)
+		as, err := actors.permitted(ctx, tenant, perm)
 		if err != nil || as == "" {
 			return err
 		}
@@ -211,10 +232,7 @@ func (e *Engine) Fire(ctx context.Context, p core.Principal, tenant, typ, id str
 		if in.LockVersion != nil && *in.LockVersion != inst.LockVersion {
 			return errMoved
 		}
-		actors, err := e.actors(ctx, tx, p.UserID)
-		if err != nil {
-			return err
-		}
+		actors := e.actorSet(tx, p.UserID)
 		if step, ok := strings.CutPrefix(in.Action, stepPrefix); ok {
 			result, err = e.completeStep(ctx, tx, p, actors, inst, d, step, in)
 			if err == nil {
@@ -229,7 +247,7 @@ func (e *Engine) Fire(ctx context.Context, p core.Principal, tenant, typ, id str
 			}
 			return core.Invalid("Thao tác không hợp lệ.", core.FieldError{Field: "action", Message: fmt.Sprintf("không có thao tác %q", in.Action)})
 		}
-		as, err := e.permitted(ctx, actors, tenant, t.Permission)
+		as, err := actors.permitted(ctx, tenant, t.Permission)
 		if err != nil {
 			return err
 		}
@@ -394,7 +412,7 @@ func (e *Engine) appendHistory(ctx context.Context, tx bun.Tx, inst *Instance, p
 
 // completeStep records one parallel step and completes the state when the
 // steps are done (all of them, or any one).
-func (e *Engine) completeStep(ctx context.Context, tx bun.Tx, p core.Principal, actors []string, inst *Instance, d *definition.Definition, step string, in FireInput) (*Instance, error) {
+func (e *Engine) completeStep(ctx context.Context, tx bun.Tx, p core.Principal, actors *actorSet, inst *Instance, d *definition.Definition, step string, in FireInput) (*Instance, error) {
 	s := d.States[inst.State]
 	if s == nil || s.Parallel == nil {
 		return nil, errMoved
@@ -408,7 +426,7 @@ func (e *Engine) completeStep(ctx context.Context, tx bun.Tx, p core.Principal, 
 	if st == nil {
 		return nil, core.Invalid("Thao tác không hợp lệ.", core.FieldError{Field: "action", Message: fmt.Sprintf("không có bước %q", step)})
 	}
-	as, err := e.permitted(ctx, actors, inst.TenantID, st.Permission)
+	as, err := actors.permitted(ctx, inst.TenantID, st.Permission)
 	if err != nil {
 		return nil, err
 	}
