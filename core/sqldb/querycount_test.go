@@ -30,7 +30,7 @@ func TestQueryCount(t *testing.T) {
 			}
 			want := int64(2) // SQLite: one more read on the reader pool
 			if b.name == sqldb.Postgres {
-				want = 5 // BEGIN, set_config, the read, COMMIT
+				want = 4 // BEGIN with set_config, the read, COMMIT
 			}
 			if got := q.Queries(); got != want {
 				t.Fatalf("after a tenant read: %d, want %d", got, want)

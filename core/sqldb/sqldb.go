@@ -6,6 +6,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -210,9 +211,42 @@ func (db *DB) ReadTenant(ctx context.Context, tenant string, fn func(ctx context
 		return fmt.Errorf("tenant read: invalid tenant %q", tenant)
 	}
 	if db.Dialect == Postgres {
-		return db.tx(ctx, []string{tenant}, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+		return db.readTx(ctx, tenant, fn)
 	}
 	return fn(ctx, db.Read)
+}
+
+// readTx runs fn in a read-only PostgreSQL transaction scoped to tenant,
+// begun and scoped in one round trip (BEGIN and set_config sent together,
+// which database/sql's BeginTx cannot do): most API requests are one such
+// read, and every round trip costs both processes a wake-up. The tenant
+// setting is local to the transaction; a connection whose transaction could
+// not be ended is discarded, never returned to the pool (pgx's session reset
+// refuses one that is not idle, too).
+func (db *DB) readTx(ctx context.Context, tenant string, fn func(ctx context.Context, q bun.IDB) error) (err error) {
+	conn, err := db.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("tenant read: %w", err)
+	}
+	defer func() {
+		end := "COMMIT"
+		if err != nil {
+			end = "ROLLBACK"
+		}
+		// The transaction ends even when ctx is done: the connection must
+		// not go back to the pool inside it.
+		if _, endErr := conn.ExecContext(context.WithoutCancel(ctx), end); endErr != nil {
+			// Raw returning ErrBadConn closes the connection for good.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("tenant read: %s: %w", end, endErr))
+			return
+		}
+		err = errors.Join(err, conn.Close())
+	}()
+	if _, err := conn.ExecContext(ctx, "BEGIN READ ONLY; SELECT set_config('app.tenants', ?, true)", tenant); err != nil {
+		return fmt.Errorf("tenant read: begin: %w", err)
+	}
+	return fn(ctx, conn)
 }
 
 // IsUniqueViolation reports a unique-constraint failure on either dialect.

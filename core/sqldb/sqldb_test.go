@@ -352,6 +352,70 @@ func TestTenantScopesShareConnection(t *testing.T) {
 	}
 }
 
+// TestReadTenantEnds: a PostgreSQL tenant read is read-only, and however it
+// ends (done, failed, its context cancelled mid-query) its connection goes
+// back to the pool outside any transaction and without the tenant.
+func TestReadTenantEnds(t *testing.T) {
+	t.Parallel()
+	pg := testenv.Postgres(t)
+	migrate(t, open(t, sqldb.Options{URL: pg.OwnerURL}))
+	createNotes(t, pg.OwnerURL)
+	db := open(t, sqldb.Options{URL: pg.AppURL, MaxConns: 1})
+	ctx := testCtx(t)
+	if err := db.TenantTx(ctx, "p79", func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(&note{TenantID: "p79", Body: "x"}).Exec(ctx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// After each way of ending, the one connection must be idle and unscoped.
+	clean := func(when string) {
+		t.Helper()
+		// now() is the transaction's start: two statements 5 ms apart see
+		// the same now() only inside one transaction.
+		var scope string
+		var t1, t2 time.Time
+		if err := db.DB.QueryRowContext(ctx, "SELECT coalesce(current_setting('app.tenants', true), ''), now()").Scan(&scope, &t1); err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if err := db.DB.QueryRowContext(ctx, "SELECT now()").Scan(&t2); err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		if scope != "" || t1.Equal(t2) {
+			t.Errorf("%s: connection left scoped to %q (in a transaction: %v)", when, scope, t1.Equal(t2))
+		}
+	}
+	err := db.ReadTenant(ctx, "p79", func(ctx context.Context, q bun.IDB) error {
+		_, err := q.NewInsert().Model(&note{TenantID: "p79", Body: "write in a read"}).Exec(ctx)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("write in a tenant read: %v, want a read-only transaction error", err)
+	}
+	clean("after a failed read")
+	if err := db.ReadTenant(ctx, "p79", func(ctx context.Context, q bun.IDB) error {
+		got, err := countNotes(ctx, q)
+		if err == nil && got["p79"] != 1 {
+			err = fmt.Errorf("read sees %v", got)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clean("after a read")
+	cctx, cancel := context.WithCancel(ctx)
+	err = db.ReadTenant(cctx, "p79", func(ctx context.Context, q bun.IDB) error {
+		time.AfterFunc(100*time.Millisecond, cancel)
+		_, err := q.ExecContext(ctx, "SELECT pg_sleep(5)")
+		return err
+	})
+	if err == nil {
+		t.Error("cancelled read: no error")
+	}
+	clean("after a cancelled read")
+}
+
 func TestTenantValidation(t *testing.T) {
 	t.Parallel()
 	for _, b := range backends() {
