@@ -14,9 +14,9 @@ import (
 
 // PlainHandler answers GET /cadres?tenant=…&unit=…&subtree=…&title=…&
 // employment=…&planning=…&limit=…&offset=… with the same queries the roster
-// runs for GET /api/v1/t/{tenant}/cadres (a unit subtree resolved first, a
+// runs for GET /api/v1/t/{tenant}/cadres (a unit subtree resolved once, a
 // count up to CountCap+1, then a page of the same columns in the same
-// order) and the same JSON. It is the baseline of
+// order, walking the sort order where the roster does) and the same JSON. It is the baseline of
 // the list benchmark: no framework, no authentication, no authorization, no
 // tenant scoping (the tenant is a query parameter; on PostgreSQL it needs a
 // role that bypasses row-level security). postgres selects $n placeholders.
@@ -60,23 +60,35 @@ func (h *plain) list(w http.ResponseWriter, r *http.Request) {
 		offset = v
 	}
 	ctx := r.Context()
-	// Like the roster, each query resolves the filter itself.
-	where, args, err := h.where(ctx, q)
+	tenant := first(q, "tenant")
+	// Like the roster: the unit subtree read once, a capped count, then the
+	// page, walking the sort order for a large selection that the roster
+	// walks (roster.Service.walks).
+	units, err := h.units(ctx, q, tenant)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	out := listOut{Items: []cadre.Cadre{}, Limit: limit, Offset: offset}
+	where, args := h.where(q, tenant, units, false)
 	count := "SELECT count(*) FROM (SELECT 1 FROM cadres AS c WHERE " + where + " LIMIT " + strconv.Itoa(CountCap+1) + ") AS m"
+	if first(q, "planning") != "" && first(q, "unit") == "" && first(q, "title") == "" && first(q, "employment") == "" {
+		// The roster counts a pool from its own index.
+		count = "SELECT count(*) FROM (SELECT DISTINCT cadre_id FROM cadre_planning WHERE tenant_id = ? AND until_on IS NULL"
+		args = []any{tenant}
+		if p := first(q, "planning"); p != "any" {
+			count += " AND title = ?"
+			args = append(args, p)
+		}
+		count += " LIMIT " + strconv.Itoa(CountCap+1) + ") AS m"
+	}
 	if err := h.db.QueryRowContext(ctx, h.ph(count), args...).Scan(&out.Total); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	walk := out.Total > walkAbove && (first(q, "planning") != "" || (!h.postgres && first(q, "subtree") == "true"))
 	out.Total, out.TotalCapped = min(out.Total, CountCap), out.Total > CountCap
-	if where, args, err = h.where(ctx, q); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
+	where, args = h.where(q, tenant, units, walk)
 	rows, err := h.db.QueryContext(ctx, h.ph("SELECT "+cadreColumns+" FROM cadres AS c WHERE "+where+
 		" ORDER BY c.sort_key, c.id LIMIT ? OFFSET ?"), append(args, limit, offset)...)
 	if err != nil {
@@ -115,49 +127,71 @@ func (h *plain) list(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-// where builds the roster's filter conditions (core/cadre/roster Filter):
-// active cadres by default, a unit or its subtree, title, employment, a
-// planning pool.
-func (h *plain) where(ctx context.Context, q map[string][]string) (string, []any, error) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
+// walkAbove is the roster's selection size from which a subtree (SQLite)
+// or a planning pool is paged by walking the sort order.
+const walkAbove = 2000
+
+func first(q map[string][]string, k string) string {
+	if v := q[k]; len(v) > 0 {
+		return v[0]
 	}
-	tenant := get("tenant")
+	return ""
+}
+
+// units is the unit filter: nil for none, the unit, or its subtree.
+func (h *plain) units(ctx context.Context, q map[string][]string, tenant string) ([]string, error) {
+	u := first(q, "unit")
+	switch {
+	case u == "":
+		return nil, nil
+	case first(q, "subtree") == "true":
+		return h.subtree(ctx, tenant, u)
+	}
+	return []string{u}, nil
+}
+
+// where builds the roster's filter conditions (core/cadre/roster Filter):
+// active cadres by default, units, title, employment, a planning pool; with
+// walk, written as the roster writes them for a walk (no index for the unit
+// test on SQLite; the pool test a hashed sub-select on PostgreSQL).
+func (h *plain) where(q map[string][]string, tenant string, units []string, walk bool) (string, []any) {
 	conds := []string{"c.tenant_id = ?", "c.status = ?"}
 	args := []any{tenant, cadre.Active}
-	if u := get("unit"); u != "" {
-		units := []string{u}
-		if get("subtree") == "true" {
-			var err error
-			if units, err = h.subtree(ctx, tenant, u); err != nil {
-				return "", nil, err
-			}
+	col := func(c string) string {
+		if walk && !h.postgres {
+			return "(" + c + " || '')"
 		}
+		return c
+	}
+	pool := func(sub string) string {
+		if walk && h.postgres {
+			return "(c.id IN (" + sub + ")) IS TRUE"
+		}
+		return col("c.id") + " IN (" + sub + ")"
+	}
+	if units != nil {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(units)), ", ")
-		conds = append(conds, "c.unit_id IN ("+marks+")")
+		conds = append(conds, col("c.unit_id")+" IN ("+marks+")")
 		for _, id := range units {
 			args = append(args, id)
 		}
 	}
-	if v := get("title"); v != "" {
+	if v := first(q, "title"); v != "" {
 		conds, args = append(conds, "c.title = ?"), append(args, v)
 	}
-	if v := get("employment"); v != "" {
+	if v := first(q, "employment"); v != "" {
 		conds, args = append(conds, "c.employment = ?"), append(args, v)
 	}
-	switch v := get("planning"); v {
+	switch v := first(q, "planning"); v {
 	case "":
 	case "any":
-		conds = append(conds, "c.id IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL)")
+		conds = append(conds, pool("SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL"))
 		args = append(args, tenant)
 	default:
-		conds = append(conds, "c.id IN (SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL AND pl.title = ?)")
+		conds = append(conds, pool("SELECT pl.cadre_id FROM cadre_planning pl WHERE pl.tenant_id = ? AND pl.until_on IS NULL AND pl.title = ?"))
 		args = append(args, tenant, v)
 	}
-	return "(" + strings.Join(conds, ") AND (") + ")", args, nil
+	return "(" + strings.Join(conds, ") AND (") + ")", args
 }
 
 // subtree lists the ids of a unit and the units under it, as the roster

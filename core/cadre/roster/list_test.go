@@ -278,7 +278,8 @@ func TestOddFilterValues(t *testing.T) {
 
 // TestLargeSelections: on a roster big enough that pages of a unit subtree
 // or the planning pool are found by walking the sort order, they are the
-// same rows as the full ordered selection.
+// same rows as the full ordered selection; so are pages walked by force
+// (the pools here are smaller than the size from which they are walked).
 func TestLargeSelections(t *testing.T) {
 	cadretest.ForEachDialect(t, func(t *testing.T, db cadretest.DB) {
 		ctx := cadretest.Ctx(t)
@@ -292,6 +293,10 @@ func TestLargeSelections(t *testing.T) {
 			{UnitID: tr.Districts[0].ID, Subtree: true},
 			{Planning: roster.PlanningAny},
 			{Q: "nguyen thi", UnitID: tr.Districts[1].ID, Subtree: true},
+			roster.ForceWalk(roster.Filter{Planning: roster.PlanningAny}),
+			roster.ForceWalk(roster.Filter{Planning: "bi_thu_xa", Employment: cadre.FullTime}),
+			roster.ForceWalk(roster.Filter{Planning: "bi_thu_huyen", UnitID: tr.Districts[0].ID, Subtree: true}),
+			roster.ForceWalk(roster.Filter{UnitID: tr.Districts[1].ID, Subtree: true}),
 		} {
 			var all []string
 			if err := s.EachCadre(ctx, tenant, f, func(c cadre.Cadre) error { all = append(all, c.ID); return nil }); err != nil {
