@@ -101,8 +101,7 @@ func (a *actorSet) permitted(ctx context.Context, tenant, perm string) (string, 
 }
 
 // available lists the actions the caller may fire from the instance's state.
-func (e *Engine) available(ctx context.Context, q bun.IDB, p core.Principal, tenant string, in *Instance, d *definition.Definition, stepsDone []string) ([]Action, error) {
-	actors := e.actorSet(q, p.UserID)
+func (e *Engine) available(ctx context.Context, actors *actorSet, tenant string, in *Instance, d *definition.Definition, stepsDone []string) ([]Action, error) {
 	state := d.Initial
 	if in != nil {
 		state = in.State
@@ -114,7 +113,7 @@ func (e *Engine) available(ctx context.Context, q bun.IDB, p core.Principal, ten
 			return err
 		}
 		a := Action{Action: name, Title: title, Comment: comment, Fields: fields}
-		if as != p.UserID {
+		if as != actors.user {
 			a.OnBehalfOf = as
 		}
 		out = append(out, a)
@@ -168,13 +167,11 @@ func (e *Engine) Status(ctx context.Context, p core.Principal, tenant, typ, id s
 				return err
 			}
 		}
-		var done []string
-		if in != nil {
-			if done, err = e.stepsDone(ctx, q, in); err != nil {
-				return err
-			}
+		done, err := e.stepsDone(ctx, q, in, d)
+		if err != nil {
+			return err
 		}
-		acts, err := e.available(ctx, q, p, tenant, in, d, done)
+		acts, err := e.available(ctx, e.actorSet(q, p.UserID), tenant, in, d, done)
 		if err != nil {
 			return err
 		}
@@ -190,7 +187,12 @@ func (e *Engine) Status(ctx context.Context, p core.Principal, tenant, typ, id s
 	return st, err
 }
 
-func (e *Engine) stepsDone(ctx context.Context, q bun.IDB, in *Instance) ([]string, error) {
+// stepsDone lists the parallel steps done in the instance's current state
+// (none, and no query, when the state has no parallel steps).
+func (e *Engine) stepsDone(ctx context.Context, q bun.IDB, in *Instance, d *definition.Definition) ([]string, error) {
+	if in == nil || d.States[in.State] == nil || d.States[in.State].Parallel == nil {
+		return nil, nil
+	}
 	var steps []string
 	err := q.NewSelect().Model((*stepRow)(nil)).Column("step").
 		Where("tenant_id = ? AND instance_id = ? AND lock_version = ?", in.TenantID, in.ID, in.LockVersion).Scan(ctx, &steps)
@@ -443,7 +445,7 @@ func (e *Engine) completeStep(ctx context.Context, tx bun.Tx, p core.Principal, 
 	if _, err := e.appendHistory(ctx, tx, inst, p, as, stepPrefix+step, inst.State, inst.State, in); err != nil {
 		return nil, err
 	}
-	done, err := e.stepsDone(ctx, tx, inst)
+	done, err := e.stepsDone(ctx, tx, inst, d)
 	if err != nil {
 		return nil, err
 	}

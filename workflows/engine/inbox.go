@@ -60,6 +60,7 @@ func (e *Engine) Inbox(ctx context.Context, p core.Principal) ([]InboxItem, erro
 		tenants = append(tenants, t)
 	}
 	sort.Strings(tenants)
+	as := &actorSet{e: e, q: e.db.Read, user: p.UserID, all: actors} // delegations read once, above
 	var items []InboxItem
 	err = e.db.ConsolidationTx(ctx, tenants, func(ctx context.Context, tx bun.Tx) error {
 		var insts []Instance
@@ -76,11 +77,11 @@ func (e *Engine) Inbox(ctx context.Context, p core.Principal) ([]InboxItem, erro
 			if in.State == d.Initial || d.States[in.State] == nil || d.States[in.State].Final {
 				continue
 			}
-			done, err := e.stepsDone(ctx, tx, in)
+			done, err := e.stepsDone(ctx, tx, in, d)
 			if err != nil {
 				return err
 			}
-			acts, err := e.available(ctx, tx, p, in.TenantID, in, d, done)
+			acts, err := e.available(ctx, as, in.TenantID, in, d, done)
 			if err != nil {
 				return err
 			}
