@@ -153,7 +153,11 @@ func (h *Host) CheckPlan(ctx context.Context, tenant string, plan core.PlanForRu
 			return nil, &core.Error{Code: core.EUNAVAILABLE, Err: err,
 				Message: fmt.Sprintf("Không kiểm tra được kế hoạch: plugin «%s» %s.", tp.Plugin, why(err))}
 		}
-		out = append(out, vs...)
+		if out == nil {
+			out = vs // the usual single rules plugin: no copy
+		} else {
+			out = append(out, vs...)
+		}
 	}
 	return out, nil
 }

@@ -13,19 +13,23 @@ import (
 
 const dateLayout = "2006-01-02"
 
-// dateString formats by hand: a plan carries hundreds of dates, and
-// time.Format is a large share of a rules call's cost.
 func dateString(t time.Time) string {
+	var b [10]byte
+	return string(appendDate(b[:0], t))
+}
+
+// appendDate formats by hand: a plan carries hundreds of dates, and
+// time.Format is a large share of a rules call's cost.
+func appendDate(b []byte, t time.Time) []byte {
 	if t.IsZero() {
-		return ""
+		return b
 	}
 	y, m, d := t.Date()
 	if y < 0 || y > 9999 {
-		return t.Format(dateLayout)
+		return t.AppendFormat(b, dateLayout)
 	}
-	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
-	return string(b[:])
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // parseDate reads a wire date; the caller names the field in the error.
@@ -92,32 +96,89 @@ func programsFromProto(ps []*pb.LocalProgram) []core.LocalProgram {
 	return out
 }
 
-// planToProto and planFromProto allocate the classes' and nominees' records
-// in one block each: a plan carries hundreds of them.
-func planToProto(p core.PlanForRules) *pb.Plan {
-	q := &pb.Plan{Year: int32(p.Year), Classes: make([]*pb.Class, len(p.Classes))}
-	classes := make([]pb.Class, len(p.Classes))
+// planBuffers hold the wire records of a plan between calls: a plan carries
+// hundreds of them, and gRPC has encoded the request by the time the call
+// returns, so the host reuses them (Client keeps a pool) instead of making
+// the garbage collector sweep tens of kilobytes a call.
+type planBuffers struct {
+	plan     pb.Plan
+	classes  []pb.Class
+	cptrs    []*pb.Class
+	nominees []pb.Nominee
+	nptrs    []*pb.Nominee
+	dates    []byte // every date of the plan, formatted one after another
+	ends     []int  // where each date ends in dates
+}
+
+// formatDates formats every date of p, in the order encode uses them, into
+// one string (one allocation per plan rather than one per date) and
+// returns a function handing them out in turn.
+func (b *planBuffers) formatDates(p core.PlanForRules) func() string {
+	b.dates, b.ends = b.dates[:0], b.ends[:0]
+	add := func(t time.Time) {
+		b.dates = appendDate(b.dates, t)
+		b.ends = append(b.ends, len(b.dates))
+	}
+	for _, c := range p.Classes {
+		add(c.Start)
+		add(c.End)
+		for _, n := range c.Nominees {
+			add(n.BirthDate)
+		}
+	}
+	all, i, from := string(b.dates), 0, 0
+	return func() string {
+		s := all[from:b.ends[i]]
+		from = b.ends[i]
+		i++
+		return s
+	}
+}
+
+// encode fills the buffers with p; the result is valid until the next encode.
+func (b *planBuffers) encode(p core.PlanForRules) *pb.Plan {
 	n := 0
 	for _, c := range p.Classes {
 		n += len(c.Nominees)
 	}
-	nominees := make([]pb.Nominee, n)
+	b.classes, b.cptrs = grow(b.classes, len(p.Classes)), grow(b.cptrs, len(p.Classes))
+	b.nominees, b.nptrs = grow(b.nominees, n), grow(b.nptrs, n)
+	date := b.formatDates(p)
+	k := 0
 	for i, c := range p.Classes {
-		pc := &classes[i]
+		pc := &b.classes[i]
 		pc.Id, pc.ProgramCode, pc.Learners = c.ID, c.ProgramCode, int32(c.Learners)
-		pc.Start, pc.End, pc.Place, pc.VenueKind, pc.Format = dateString(c.Start), dateString(c.End), c.Place, c.VenueKind, c.Format
-		pc.Nominees = make([]*pb.Nominee, len(c.Nominees))
+		pc.Start = date()
+		pc.End = date()
+		pc.Place, pc.VenueKind, pc.Format = c.Place, c.VenueKind, c.Format
+		pc.Nominees = b.nptrs[k : k+len(c.Nominees) : k+len(c.Nominees)]
 		for j, nm := range c.Nominees {
-			pn := &nominees[0]
-			nominees = nominees[1:]
-			pn.CadreId, pn.Name, pn.BirthDate, pn.Title, pn.UnitTenant = nm.CadreID, nm.Name, dateString(nm.BirthDate), nm.Title, nm.UnitTenant
+			pn := &b.nominees[k]
+			pn.CadreId, pn.Name, pn.BirthDate, pn.Title, pn.UnitTenant = nm.CadreID, nm.Name, date(), nm.Title, nm.UnitTenant
 			pc.Nominees[j] = pn
+			k++
 		}
-		q.Classes[i] = pc
+		if len(c.Nominees) == 0 {
+			pc.Nominees = nil
+		}
+		b.cptrs[i] = pc
 	}
-	return q
+	b.plan.Year, b.plan.Classes = int32(p.Year), b.cptrs
+	return &b.plan
 }
 
+// grow returns s resized to n elements, reusing its array when it is large
+// enough (the elements are overwritten by the caller).
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+func planToProto(p core.PlanForRules) *pb.Plan { return new(planBuffers).encode(p) }
+
+// planFromProto allocates the classes' and nominees' records in one block each.
 func planFromProto(tenant string, p *pb.Plan) (core.PlanForRules, error) {
 	q := core.PlanForRules{Tenant: tenant, Year: int(p.GetYear()), Classes: make([]core.ClassForRules, len(p.GetClasses()))}
 	n := 0

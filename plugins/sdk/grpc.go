@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -138,6 +139,7 @@ type Client struct {
 	catalog pb.ProgramCatalogClient
 	rules   pb.PlanRulesClient
 	costs   pb.CostNormsClient
+	plans   sync.Pool // *planBuffers
 }
 
 // NewClient wraps a connection to a plugin.
@@ -180,7 +182,12 @@ func (c *Client) LocalPrograms(ctx context.Context, call Call) ([]core.LocalProg
 
 // CheckPlan calls the PlanRules capability.
 func (c *Client) CheckPlan(ctx context.Context, call Call, plan core.PlanForRules) ([]core.Violation, error) {
-	r, err := c.rules.CheckPlan(ctx, &pb.CheckPlanRequest{Call: callToProto(call), Plan: planToProto(plan)})
+	b, _ := c.plans.Get().(*planBuffers)
+	if b == nil {
+		b = new(planBuffers)
+	}
+	r, err := c.rules.CheckPlan(ctx, &pb.CheckPlanRequest{Call: callToProto(call), Plan: b.encode(plan)})
+	c.plans.Put(b) // the request is encoded once the call returns
 	if err != nil {
 		return nil, err
 	}

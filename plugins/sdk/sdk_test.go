@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -115,6 +116,31 @@ func TestRoundTrip(t *testing.T) {
 		core.CostRequest{Date: day("2026-04-15"), Learners: 30, Days: 2})
 	if err != nil || len(lines) != 1 || lines[0].Amount != 1_500_000 || lines[0].Description != "15/04/2026 t.yaml" {
 		t.Fatalf("lines: %+v, %v", lines, err)
+	}
+}
+
+// TestPlanBuffersReused: the client reuses its request records; a smaller
+// plan after a larger one must arrive without leftovers, and vice versa.
+func TestPlanBuffersReused(t *testing.T) {
+	e := &echo{}
+	c := serve(t, Plugin{Name: "echo", Version: "1.0.0", PlanRules: e})
+	big := core.PlanForRules{Tenant: "bca", Year: 2027}
+	for i := range 3 {
+		cl := core.ClassForRules{ID: fmt.Sprintf("c%d", i+1), Place: "Hội trường", Start: day("2027-03-01")}
+		for j := range 4 - i {
+			cl.Nominees = append(cl.Nominees, core.NomineeForRules{CadreID: fmt.Sprintf("k%d%d", i, j), Name: "Cán bộ", BirthDate: day("1996-05-04")})
+		}
+		big.Classes = append(big.Classes, cl)
+	}
+	small := core.PlanForRules{Tenant: "bca", Year: 2028, Classes: []core.ClassForRules{{ID: "c1"},
+		{ID: "c2", Nominees: []core.NomineeForRules{{CadreID: "x"}}}}}
+	for i, plan := range []core.PlanForRules{big, small, big, small} {
+		if _, err := c.CheckPlan(context.Background(), Call{Tenant: "bca"}, plan); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(e.plan, plan) {
+			t.Fatalf("call %d: plan arrived as\n%+v\nsent\n%+v", i, e.plan, plan)
+		}
 	}
 }
 
