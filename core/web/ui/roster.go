@@ -27,6 +27,7 @@ type Roster interface {
 	Positions(ctx context.Context, tenant, cadreID string) ([]cadre.Position, error)
 	AddPosition(ctx context.Context, tenant, cadreID string, in roster.PositionInput) (cadre.Position, error)
 	Planning(ctx context.Context, tenant, cadreID string) ([]cadre.Planning, error)
+	Enrolments(ctx context.Context, tenant, cadreID string) ([]cadre.Enrolment, error)
 	ListUnits(ctx context.Context, tenant string, f roster.UnitFilter) ([]cadre.Unit, int, error)
 	UnitIndex(ctx context.Context, tenant string) (*roster.UnitLookup, error)
 	Nominees(ctx context.Context, tenant string, ids []string) (map[string]roster.Nominee, error)
@@ -114,11 +115,14 @@ func (u *UI) cadreList(c *gin.Context) error {
 		}
 		v.Status = http.StatusUnprocessableEntity
 	}
-	units, err := u.roster.UnitIndex(c.Request.Context(), t)
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.UnitID
+	}
+	units, names, err := u.units.fresh(c.Request.Context(), t, ids)
 	if err != nil {
 		return err
 	}
-	names := unitNames(units)
 	d := cadreListData{Pager: newPager(c, offset, cadrePageSize, len(items), total),
 		CanWrite: u.can(c, v, objCadre, actWrite), CanImport: u.importer != nil && u.can(c, v, objCadre, actImport),
 		CanExport: u.can(c, v, objCadre, actExport)}
@@ -130,11 +134,7 @@ func (u *UI) cadreList(c *gin.Context) error {
 	for _, it := range items {
 		d.Rows = append(d.Rows, u.cadreRowOf(p, it, names, titles))
 	}
-	for _, un := range units.Units {
-		if un.Level != cadre.LevelChiDoan {
-			d.Units = append(d.Units, option{un.ID, un.Name})
-		}
-	}
+	d.Units = unitFilterChoices(units, f.UnitID)
 	d.Titles, d.KeyTitles = titleOptions(titles)
 	d.Employment = choiceOptions(p, "cadre.employment.", cadre.Employments)
 	d.Statuses = append(choiceOptions(p, "cadre.status.", cadre.Statuses), option{"all", p.T("roster.status_all")})
@@ -161,6 +161,29 @@ func (u *UI) cadreRowOf(p i18n.Printer, it cadre.Cadre, names map[string]string,
 		r.Title = it.Title
 	}
 	return r
+}
+
+// unitFilterChoices are the first options of the list's unit filter: the
+// chosen unit and the first units above chi đoàn level by name (a large
+// province has thousands; the search in the filter finds the rest).
+func unitFilterChoices(l *roster.UnitLookup, current string) []option {
+	const first = 200
+	var out []option
+	for _, un := range l.Units {
+		if un.ID == current {
+			out = append(out, option{un.ID, un.Name})
+		}
+	}
+	today := cadre.Today()
+	for _, un := range l.Units {
+		if len(out) >= first {
+			break
+		}
+		if un.ID != current && un.Level != cadre.LevelChiDoan && un.ActiveOn(today) {
+			out = append(out, option{un.ID, un.Name})
+		}
+	}
+	return out
 }
 
 func unitNames(l *roster.UnitLookup) map[string]string {
@@ -197,19 +220,31 @@ func choiceOptions(p i18n.Printer, prefix string, cs []cadre.Choice) []option {
 }
 
 // unitOptions handles GET /t/:tenant/units/options?q=…&unit_id=…: the
-// <option>s of a unit picker, for htmx (at most 100 matches).
+// <option>s of a unit picker, for htmx (at most 100 matches). The roster
+// list's filter asks with ?unit_q=…&unit=…&filter=1: no chi đoàn, and
+// "all units" as the empty choice.
 func (u *UI) unitOptions(c *gin.Context) error {
 	v := u.frame(c, "roster.title")
+	q, cur, filter := c.Query("q"), c.Query("unit_id"), c.Query("filter") != ""
+	if filter {
+		q, cur = c.Query("unit_q"), c.Query("unit")
+	}
 	units, _, err := u.roster.ListUnits(c.Request.Context(), web.TenantOf(c).ID,
-		roster.UnitFilter{Q: c.Query("q"), ActiveOn: cadre.Today(), Limit: 100})
+		roster.UnitFilter{Q: q, ActiveOn: cadre.Today(), Limit: 100})
 	if err != nil {
 		return err
 	}
 	opts := make([]option, 0, len(units))
 	for _, un := range units {
-		opts = append(opts, option{un.ID, un.Name})
+		if !filter || un.Level != cadre.LevelChiDoan {
+			opts = append(opts, option{un.ID, un.Name})
+		}
 	}
-	v.Form = emptyForm(u.cat.For(v.Lang), url.Values{"unit_id": {c.Query("unit_id")}})
+	vals := url.Values{"unit_id": {cur}}
+	if filter {
+		vals.Set("empty", u.cat.For(v.Lang).T("roster.any"))
+	}
+	v.Form = emptyForm(u.cat.For(v.Lang), vals)
 	v.Data = opts
 	return u.fragment(c, "cadre_form", "unit-options", v)
 }

@@ -54,6 +54,18 @@ func TestRosterPages(t *testing.T) {
 			if !strings.Contains(body, "Nguyễn Văn Anh") || strings.Contains(body, "Trần Thị Bình") {
 				t.Error("the unit filter does not keep the district's subtree")
 			}
+			// The unit filter lists units above chi đoàn, the chosen one
+			// selected; its search does too, with "all" as the empty choice.
+			if !strings.Contains(body, `<option value="`+tree.District.ID+`" selected>`) || strings.Contains(body, "Chi đoàn ấp 1</option>") {
+				t.Error("the unit filter's options")
+			}
+			opts := ts.do(http.MethodGet, "/t/p79/units/options?filter=1&unit_q=tan+nhut&unit="+tree.Commune.ID, nil, sid).Body.String()
+			if !strings.Contains(opts, "Tất cả") || !strings.Contains(opts, `<option value="`+tree.Commune.ID+`" selected>Đoàn xã Tân Nhựt`) {
+				t.Errorf("unit filter search: %s", opts)
+			}
+			if opts := ts.do(http.MethodGet, "/t/p79/units/options?filter=1&unit_q=ap+1", nil, sid).Body.String(); strings.Contains(opts, "Chi đoàn") {
+				t.Errorf("the unit filter offers a chi đoàn: %s", opts)
+			}
 			w := ts.do(http.MethodGet, "/t/p79/cadres?employment=bogus", nil, sid)
 			if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="f-employment-err"`) {
 				t.Errorf("a bad filter: %d", w.Code)

@@ -93,6 +93,7 @@ type UI struct {
 	eng       *templates
 	assets    *assets
 	roster    Roster
+	units     *unitCache // the roster's unit indexes (also behind roster)
 	importer  Importer
 	plans     Plans
 	programs  Programs
@@ -131,11 +132,16 @@ func New(opt Options) (*UI, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
+	u := &UI{auth: opt.Auth, roles: opt.Roles, tenants: opt.Tenants, authz: opt.Authz, log: opt.Log,
 		secure: opt.SecureCookies, cat: cat, eng: eng, assets: as, roster: opt.Roster, importer: opt.Importer,
 		plans: opt.Plans, programs: opt.Programs, workflows: opt.Workflows, estimates: opt.Estimates,
 		members: opt.Members, defs: opt.Definitions, audit: opt.Audit, tenantAdmin: opt.TenantAdmin, pluginAdmin: opt.PluginAdmin,
-		queries: opt.Queries}, nil
+		queries: opt.Queries}
+	if opt.Roster != nil {
+		u.units = newUnitCache(opt.Roster)
+		u.roster = u.units
+	}
+	return u, nil
 }
 
 // Register installs the error pages and the routes of every page group.
