@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"doanbd/core"
 	"doanbd/core/cadre"
 	"doanbd/core/cadre/roster"
 	"doanbd/core/i18n"
@@ -19,11 +22,20 @@ type planningRow struct {
 	Title, Since, Until string
 }
 
+// enrolmentRow is one line of the "Lịch sử bồi dưỡng" table. EarnedIn names
+// the tenant where the training was earned when it is not this one (a
+// cadre who came by transfer).
+type enrolmentRow struct {
+	Program, Year, Dates, Hours, Result, Certificate, EarnedIn string
+	Done                                                       bool
+}
+
 type cadreDetailData struct {
 	Row          cadreRow
 	Cadre        cadre.Cadre
 	Positions    []positionRow
 	Planning     []planningRow
+	Enrolments   []enrolmentRow
 	Sensitive    *cadre.Sensitive
 	CanWrite     bool
 	CanSensitive bool
@@ -105,6 +117,13 @@ func (u *UI) cadreDetail(c *gin.Context, v *View) (*cadreDetailData, error) {
 	for _, pl := range planning {
 		d.Planning = append(d.Planning, planningRow{Title: titleName(pl.Title), Since: pl.Since.VN(), Until: pl.Until.VN()})
 	}
+	enrolments, err := u.roster.Enrolments(ctx, t, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Enrolments, err = u.enrolmentRows(ctx, p, t, enrolments); err != nil {
+		return nil, err
+	}
 	if d.CanWrite {
 		d.Kinds = choiceOptions(p, "cadre.position.", cadre.PositionKinds[:3])
 		d.Units = u.unitChoices(units, it.UnitID)
@@ -112,6 +131,45 @@ func (u *UI) cadreDetail(c *gin.Context, v *View) (*cadreDetailData, error) {
 	}
 	v.Title = it.FullName
 	return d, nil
+}
+
+// enrolmentRows formats a training history for the page; the tenants
+// where trainings were earned are named as the registry names them today
+// (by slug when the registry no longer has them).
+func (u *UI) enrolmentRows(ctx context.Context, p i18n.Printer, tenant string, es []cadre.Enrolment) ([]enrolmentRow, error) {
+	names := map[string]string{}
+	out := make([]enrolmentRow, 0, len(es))
+	for _, e := range es {
+		r := enrolmentRow{Program: e.ProgramName, Year: strconv.Itoa(e.Year), Dates: e.StartOn.VN(),
+			Result: p.Label("cadre.enrolment.result.", e.Result), Certificate: e.CertificateNo,
+			Done: e.Result == cadre.EnrolmentCompleted}
+		if e.ProgramCode != "" {
+			r.Program = e.ProgramCode + " — " + e.ProgramName
+		}
+		if end := e.EndOn.VN(); end != "" && e.EndOn != e.StartOn {
+			r.Dates += " – " + end
+		}
+		if e.Hours > 0 {
+			r.Hours = i18n.Int(int64(e.Hours))
+		}
+		if e.OriginTenant != "" && e.OriginTenant != tenant {
+			name, ok := names[e.OriginTenant]
+			if !ok {
+				name = e.OriginTenant
+				tt, err := u.tenants.Get(ctx, e.OriginTenant)
+				switch {
+				case err == nil && tt.Name != "":
+					name = tt.Name
+				case err != nil && core.ErrorCode(err) != core.ENOTFOUND:
+					return nil, err
+				}
+				names[e.OriginTenant] = name
+			}
+			r.EarnedIn = name
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // unitChoices are the first options of a unit picker: the current unit and
