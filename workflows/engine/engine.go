@@ -179,6 +179,10 @@ type EffectPayload struct {
 	HistorySeq  int    `json:"history_seq"`
 	ActorID     string `json:"actor_id"`
 	Comment     string `json:"comment,omitempty"`
+	// DefinitionID and AuthorID are the instance's, so a notification needs
+	// no read of the instance (absent in jobs recorded before they were added).
+	DefinitionID string `json:"definition_id,omitempty"`
+	AuthorID     string `json:"author_id,omitempty"`
 }
 
 // loadInstance returns the subject's instance, creating it in the initial

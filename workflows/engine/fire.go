@@ -372,7 +372,8 @@ func (e *Engine) move(ctx context.Context, tx bun.Tx, p core.Principal, as strin
 			fallthrough
 		case job != "":
 			payload := EffectPayload{Effect: eff, InstanceID: inst.ID, SubjectType: inst.SubjectType, SubjectID: inst.SubjectID,
-				Action: action, From: from, To: to, HistorySeq: seq, ActorID: p.UserID, Comment: in.Comment}
+				Action: action, From: from, To: to, HistorySeq: seq, ActorID: p.UserID, Comment: in.Comment,
+				DefinitionID: inst.DefinitionID, AuthorID: inst.AuthorID}
 			jobs = append(jobs, outbox.Job{Kind: job, Tenant: inst.TenantID, Payload: payload,
 				Key: fmt.Sprintf("wf:%s:%d:%s", inst.ID, seq, eff)})
 		default:

@@ -97,7 +97,7 @@ func (e *Engine) handleNotify(ctx context.Context, tx bun.Tx, d outbox.Delivery)
 	if err := d.Decode(&p); err != nil {
 		return err
 	}
-	inst, def, err := e.instanceByID(ctx, tx, d.Tenant, p.InstanceID)
+	inst, def, err := e.effectInstance(ctx, tx, d.Tenant, p)
 	if err != nil || inst == nil {
 		return err
 	}
@@ -196,6 +196,21 @@ func (e *Engine) notify(ctx context.Context, tx bun.Tx, tenant, instanceID, deli
 		return err
 	}
 	return nil
+}
+
+// effectInstance is what an effect job needs of its instance: taken from the
+// payload (the definition is cached), read from the database only for jobs
+// recorded before the payload carried it.
+func (e *Engine) effectInstance(ctx context.Context, q bun.IDB, tenant string, p EffectPayload) (*Instance, *definition.Definition, error) {
+	if p.DefinitionID == "" {
+		return e.instanceByID(ctx, q, tenant, p.InstanceID)
+	}
+	d, err := e.reg.get(ctx, q, p.DefinitionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Instance{ID: p.InstanceID, TenantID: tenant, SubjectType: p.SubjectType, SubjectID: p.SubjectID,
+		DefinitionID: p.DefinitionID, AuthorID: p.AuthorID}, d, nil
 }
 
 func (e *Engine) instanceByID(ctx context.Context, q bun.IDB, tenant, id string) (*Instance, *definition.Definition, error) {
