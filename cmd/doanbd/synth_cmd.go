@@ -25,8 +25,10 @@ type syntheticFlags struct {
 	on     bool
 	quick  bool
 	cadres int
+	enrols int
 	plans  int
 	seed   int64
+	flags  *pflag.FlagSet // to tell --enrolments 0 from no --enrolments
 }
 
 // quickCadres is the --quick scale: enough for every tenant to get units,
@@ -36,6 +38,8 @@ const quickCadres = 2000
 func (f *syntheticFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.on, "synthetic", false, "after the reference data, load deterministic synthetic data at national scale (benchmarks, demonstrations)")
 	fs.IntVar(&f.cadres, "cadres", 500_000, "with --synthetic: cadres in all, shared among the active tenants")
+	f.flags = fs
+	fs.IntVar(&f.enrols, "enrolments", 0, "with --synthetic: training enrolments in all, over 2023–2027 (default "+strconv.Itoa(synth.EnrolmentsPerCadre)+" × --cadres; 0: none)")
 	fs.IntVar(&f.plans, "plans", 0, "with --synthetic: annual plans in all (0: 2023–2027 for every tenant; more become units' sub-plans)")
 	fs.Int64Var(&f.seed, "seed", 1, "with --synthetic: random seed (the same seed and scale give the same data)")
 	fs.BoolVar(&f.quick, "quick", false, "with --synthetic: a small scale ("+strconv.Itoa(quickCadres)+" cadres) that loads in seconds")
@@ -50,6 +54,12 @@ func (f *syntheticFlags) run(ctx context.Context, a *App, out io.Writer) error {
 	o := synth.Options{Seed: f.seed, Cadres: f.cadres, Plans: f.plans}
 	if f.quick {
 		o.Cadres = quickCadres
+	}
+	if f.flags != nil && f.flags.Changed("enrolments") {
+		o.Enrolments = f.enrols
+		if f.enrols == 0 {
+			o.Enrolments = -1 // none
+		}
 	}
 	r, err := a.Roster()
 	if err != nil {

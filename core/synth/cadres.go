@@ -10,7 +10,8 @@ import (
 )
 
 // Cadre is a generated cadre with its plaintext sensitive fields (sealed
-// when written) and its position history and planning-pool place.
+// when written), its position history, planning-pool place and training
+// history.
 type Cadre struct {
 	ID, FullName              string
 	BirthDate                 cadre.Date
@@ -22,6 +23,7 @@ type Cadre struct {
 	CreatedAt                 time.Time
 	Positions                 []Position
 	Planning                  *Planning
+	Enrolments                []Enrolment
 }
 
 // Position is one row of the position history (table cadre_positions).

@@ -51,7 +51,9 @@ type Generator struct {
 	in      Inputs
 	tenants []Tenant
 	cadres  []int
-	specs   [][]int // per tenant: years of tenant-level annual plans
+	enrols  []int      // enrolments per tenant, in proportion to its cadres
+	aud     []audience // of in.Programs
+	specs   [][]int    // per tenant: years of tenant-level annual plans
 	states  [][]string
 	subs    [][]int // per tenant: years of sub-plans
 	central actor
@@ -68,6 +70,8 @@ func NewGenerator(o Options, in Inputs) (*Generator, error) {
 		return nil, fmt.Errorf("synthetic data: no active tenants (run the tenants seed first)")
 	}
 	g.cadres = allocate(g.tenants, o.Cadres)
+	g.enrols = allocate(g.tenants, o.enrolments())
+	g.aud = audiences(in.Programs)
 	g.allocatePlans()
 	cr := newRNG(o.Seed, "tw", "central", baseTime(o.AsOf, 0))
 	g.central = actor{id: cr.id(), name: newPerson(cr, north, 0).name}
@@ -138,9 +142,21 @@ func (g *Generator) Tenant(i int) *TenantData {
 	tr := unitTree(newRNG(seed, t.Slug, "units", at), t, g.cadres[i])
 	d.Units = tr.all
 	d.Cadres = cadres(newRNG(seed, t.Slug, "cadres", at), t, tr, g.cadres[i], g.opts.AsOf)
-	if len(g.specs[i]) == 0 && len(g.subs[i]) == 0 {
-		return d
+	if len(g.specs[i]) > 0 || len(g.subs[i]) > 0 {
+		g.plans(d, i, tr, at)
 	}
+	levels := make(map[string]string, len(d.Units))
+	for k := range d.Units {
+		levels[d.Units[k].ID] = d.Units[k].Level
+	}
+	enrol(newRNG(seed, t.Slug, "enrolments", at), d.Cadres, enrolmentSpec{n: g.enrols[i], fit: newProgramFit(g.in.Programs, g.aud), levels: levels,
+		classes: classesByProgram(d.Plans), asOf: g.opts.AsOf, issuer: issuerOf(t)})
+	return d
+}
+
+// plans generates the tenant's plans, rate tables and decision file.
+func (g *Generator) plans(d *TenantData, i int, tr *tree, at time.Time) {
+	t, seed := g.tenants[i], g.opts.Seed
 	r := newRNG(seed, t.Slug, "plans", at)
 	sp := planSpec{years: g.specs[i], subPlans: g.subs[i], programs: g.in.Programs, asOf: g.opts.AsOf,
 		actors: newActors(r, t, g.central)}
@@ -169,7 +185,6 @@ func (g *Generator) Tenant(i int) *TenantData {
 			k++
 		}
 	}
-	return d
 }
 
 // Digest fingerprints the data the generator makes (plaintext, before

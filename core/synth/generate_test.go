@@ -61,7 +61,8 @@ func TestDeterministic(t *testing.T) {
 	if got := digest(t, o, in); got != first {
 		t.Fatalf("tenant order changed the data: %s vs %s", got, first)
 	}
-	for _, other := range []synth.Options{{Seed: 2, Cadres: 5000}, {Seed: 1, Cadres: 5001}, {Seed: 1, Cadres: 5000, Plans: 10}} {
+	for _, other := range []synth.Options{{Seed: 2, Cadres: 5000}, {Seed: 1, Cadres: 5001}, {Seed: 1, Cadres: 5000, Plans: 10},
+		{Seed: 1, Cadres: 5000, Enrolments: 19_000}} {
 		if got := digest(t, other, fixedInputs()); got == first {
 			t.Fatalf("options %+v gave the same data as seed 1", other)
 		}

@@ -29,8 +29,10 @@ var (
 		"created_at", "updated_at"}}
 	tPositions = table{"cadre_positions", []string{"tenant_id", "id", "cadre_id", "kind", "unit_id", "title", "started_on",
 		"ended_on", "decision", "note", "created_at"}}
-	tPlanning = table{"cadre_planning", []string{"tenant_id", "id", "cadre_id", "title", "since_on", "until_on", "note", "created_at"}}
-	tPlans    = table{"plans", []string{"id", "tenant_id", "kind", "year", "period_from", "period_to", "title", "status", "version",
+	tPlanning   = table{"cadre_planning", []string{"tenant_id", "id", "cadre_id", "title", "since_on", "until_on", "note", "created_at"}}
+	tEnrolments = table{"cadre_enrolments", []string{"tenant_id", "cadre_id", "id", "program_code", "program_name", "program_group",
+		"class_id", "year", "start_on", "end_on", "hours", "result", "completed_on", "certificate_no", "origin_tenant_id", "created_at"}}
+	tPlans = table{"plans", []string{"id", "tenant_id", "kind", "year", "period_from", "period_to", "title", "status", "version",
 		"period_plan_id", "parent_plan_id", "unit_id", "merged_from", "note", "created_by", "created_at", "updated_at"}}
 	tTargets = table{"plan_targets", []string{"tenant_id", "plan_id", "year", "dimension", "key", "classes", "learners", "amount"}}
 	tClasses = table{"plan_classes", []string{"id", "tenant_id", "plan_id", "seq", "program_id", "program_source", "program_code",
@@ -45,8 +47,8 @@ var (
 	tHistory = table{"workflow_history", []string{"id", "tenant_id", "instance_id", "seq", "at", "actor_id", "actor_name",
 		"on_behalf_of", "action", "from_state", "to_state", "comment", "fields"}}
 
-	tableOrder = []table{tRateTables, tRateItems, tFiles, tUnits, tCadres, tPositions, tPlanning, tPlans, tTargets, tClasses,
-		tLines, tInstances, tHistory}
+	tableOrder = []table{tRateTables, tRateItems, tFiles, tUnits, tCadres, tPositions, tPlanning, tEnrolments, tPlans, tTargets,
+		tClasses, tLines, tInstances, tHistory}
 )
 
 // batch is one tenant's rows, by table name.
@@ -115,6 +117,11 @@ func (b *rowBuilder) rows(d *TenantData) batch {
 		}
 		if p := c.Planning; p != nil {
 			add(tPlanning, t, p.ID, c.ID, p.Title, b.date(p.Since), b.date(p.Until), "", c.CreatedAt)
+		}
+		for k := range c.Enrolments {
+			e := &c.Enrolments[k]
+			add(tEnrolments, t, c.ID, e.ID, e.Program.Code, e.Program.Name, e.Program.Group, e.ClassID, e.Year,
+				b.date(e.Start), b.date(e.End), e.Program.Hours, e.Result, b.date(e.Completed), e.Certificate, t, e.CreatedAt)
 		}
 	}
 	for i := range d.Plans {

@@ -112,10 +112,11 @@ func Seed(ctx context.Context, d Deps, o Options) (Result, error) {
 			if err := snapshot(ectx, d, it.data); err != nil {
 				return fmt.Errorf("synthetic data for %s: %w", it.data.Tenant.Slug, err)
 			}
+			before := res.Counts.Enrolments
 			res.Counts.add(it.data)
 			if d.Progress != nil {
-				fmt.Fprintf(d.Progress, "  %-6s %7d cán bộ, %5d đơn vị, %3d kế hoạch (%.1f s)\n", it.data.Tenant.Slug,
-					len(it.data.Cadres), len(it.data.Units), len(it.data.Plans), time.Since(t0).Seconds())
+				fmt.Fprintf(d.Progress, "  %-6s %7d cán bộ, %5d đơn vị, %3d kế hoạch, %7d lượt bồi dưỡng (%.1f s)\n", it.data.Tenant.Slug,
+					len(it.data.Cadres), len(it.data.Units), len(it.data.Plans), res.Counts.Enrolments-before, time.Since(t0).Seconds())
 			}
 		}
 		return nil

@@ -65,12 +65,14 @@ func TestSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Present != 0 || res.Counts.Cadres != n || res.Counts.Plans == 0 || res.Counts.Instances == 0 {
+		if res.Present != 0 || res.Counts.Cadres != n || res.Counts.Plans == 0 || res.Counts.Instances == 0 ||
+			res.Counts.Enrolments < 3*n {
 			t.Fatalf("result %+v", res)
 		}
 		for table, want := range map[string]int{
 			"units": res.Counts.Units, "cadres": n, "cadre_positions": res.Counts.Positions,
-			"cadre_planning": res.Counts.Planning, "plans": res.Counts.Plans, "plan_classes": res.Counts.Classes,
+			"cadre_planning": res.Counts.Planning, "cadre_enrolments": res.Counts.Enrolments,
+			"plans": res.Counts.Plans, "plan_classes": res.Counts.Classes,
 			"budget_lines": res.Counts.BudgetLines, "workflow_instances": res.Counts.Instances,
 			"workflow_history": res.Counts.History,
 		} {
@@ -208,6 +210,26 @@ func checkRoster(t *testing.T, p prepared) {
 	}
 	if byEmployment == 0 {
 		t.Error("no concurrent cadre of p79 is in a planning pool")
+	}
+	// The training history reads back through the roster, newest first,
+	// earned in the cadre's own tenant.
+	var withHistory string
+	if err := p.Owner.NewRaw("SELECT cadre_id FROM cadre_enrolments WHERE tenant_id = 'p79' AND result = 'completed' LIMIT 1").
+		Scan(ctx, &withHistory); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.Enrolments(ctx, "p79", withHistory)
+	if err != nil || len(es) == 0 {
+		t.Fatalf("history of %s: %+v, %v", withHistory, es, err)
+	}
+	for i, e := range es {
+		if e.OriginTenant != "p79" || e.ProgramName == "" || (i > 0 && e.Year > es[i-1].Year) {
+			t.Errorf("history of %s: %+v", withHistory, es)
+		}
+	}
+	if n := count(t, p.DB, `SELECT count(*) FROM cadre_enrolments e WHERE class_id <> ''
+		AND NOT EXISTS (SELECT 1 FROM plan_classes c WHERE c.tenant_id = e.tenant_id AND c.id = e.class_id)`); n != 0 {
+		t.Errorf("%d enrolments name a class their tenant does not plan", n)
 	}
 	sens, err := s.ReadSensitive(ctx, "p79", list[0].ID)
 	if err != nil {

@@ -12,8 +12,7 @@
 // Writing is bulk: multi-row INSERTs through prepared statements in one
 // transaction per tenant on SQLite, COPY into a temporary table and one
 // INSERT … SELECT per table on PostgreSQL (row-level security still checks
-// every row). There is no training-enrolment table in the schema yet, so no
-// enrolments are generated.
+// every row).
 package synth
 
 import (
@@ -30,6 +29,10 @@ type Options struct {
 	Seed int64
 	// Cadres in all, shared among the active tenants by size.
 	Cadres int
+	// Enrolments is the number of training enrolments in all, shared among
+	// the tenants like the cadres and among each tenant's cadres about
+	// evenly: 0 means EnrolmentsPerCadre per cadre, a negative number none.
+	Enrolments int
 	// Plans is the number of annual plans in all: first each tenant's plans
 	// for 2023–2027, then sub-plans of units; 0 means five per tenant.
 	Plans int
@@ -41,6 +44,17 @@ type Options struct {
 // DefaultAsOf is the reference date when Options.AsOf is zero; a fixed date
 // keeps the data the same from one day to the next.
 var DefaultAsOf = cadre.NewDate(2026, 11, 20)
+
+// enrolments is the number of enrolments to generate in all.
+func (o Options) enrolments() int {
+	switch {
+	case o.Enrolments < 0:
+		return 0
+	case o.Enrolments == 0:
+		return EnrolmentsPerCadre * o.Cadres
+	}
+	return o.Enrolments
+}
 
 func (o Options) withDefaults() Options {
 	if o.Seed == 0 {
@@ -147,13 +161,14 @@ func baseTime(asOf cadre.Date, i int) time.Time {
 // Counts says how much was generated or written.
 type Counts struct {
 	Tenants, Units, Cadres, Positions, Planning int
+	Enrolments                                  int
 	Plans, Classes, BudgetLines                 int
 	Instances, History                          int
 }
 
 func (c Counts) String() string {
-	return fmt.Sprintf("%d tổ chức Đoàn, %d đơn vị, %d cán bộ, %d quá trình công tác, %d quy hoạch, %d kế hoạch, %d lớp, %d dòng dự toán, %d hồ sơ quy trình, %d bước lịch sử",
-		c.Tenants, c.Units, c.Cadres, c.Positions, c.Planning, c.Plans, c.Classes, c.BudgetLines, c.Instances, c.History)
+	return fmt.Sprintf("%d tổ chức Đoàn, %d đơn vị, %d cán bộ, %d quá trình công tác, %d quy hoạch, %d lượt bồi dưỡng, %d kế hoạch, %d lớp, %d dòng dự toán, %d hồ sơ quy trình, %d bước lịch sử",
+		c.Tenants, c.Units, c.Cadres, c.Positions, c.Planning, c.Enrolments, c.Plans, c.Classes, c.BudgetLines, c.Instances, c.History)
 }
 
 func (c *Counts) add(d *TenantData) {
@@ -162,6 +177,7 @@ func (c *Counts) add(d *TenantData) {
 	c.Cadres += len(d.Cadres)
 	for i := range d.Cadres {
 		c.Positions += len(d.Cadres[i].Positions)
+		c.Enrolments += len(d.Cadres[i].Enrolments)
 		if d.Cadres[i].Planning != nil {
 			c.Planning++
 		}
