@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -25,8 +27,14 @@ type BenchResult struct {
 	Calls                      int
 	PluginP50, PluginP99       time.Duration // Host.CheckPlan → bca-rules over gRPC
 	InProcessP50, InProcessP99 time.Duration // the same rules.Check called directly
-	Restarts                   int
-	RestartP50, RestartMax     time.Duration // SIGKILL → first successful call (default backoff)
+	// GCTrialCalls more plugin calls, in alternating rounds with this
+	// process's garbage collector running and paused: how much of the tail
+	// its GC cycles make, measured under the same load.
+	GCTrialCalls           int
+	GCOnP99, GCPausedP99   time.Duration
+	GCCycles               uint32 // this process's GC cycles during the main loop
+	Restarts               int
+	RestartP50, RestartMax time.Duration // SIGKILL → first successful call (default backoff)
 }
 
 // staticStore enables bca-rules for tenant bca and keeps nothing.
@@ -100,6 +108,9 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	}
 	viaPlugin := make([]time.Duration, 0, o.Calls)
 	inProcess := make([]time.Duration, 0, o.Calls)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gcBefore := ms.NumGC
 	for range o.Calls {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -117,8 +128,14 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 			return res, fmt.Errorf("in-process: %d violations", len(vs))
 		}
 	}
+	runtime.ReadMemStats(&ms)
+	res.GCCycles = ms.NumGC - gcBefore
 	res.PluginP50, res.PluginP99 = percentile(viaPlugin, 50), percentile(viaPlugin, 99)
 	res.InProcessP50, res.InProcessP99 = percentile(inProcess, 50), percentile(inProcess, 99)
+	res.GCTrialCalls = max(o.Calls/10, 200)
+	if res.GCOnP99, res.GCPausedP99, err = benchGCTrial(ctx, h, plan, want, res.GCTrialCalls); err != nil {
+		return res, err
+	}
 
 	// Crash → serving, each on a fresh host so every sample sees the first
 	// (shortest) backoff, as an occasionally crashing plugin does.
@@ -133,6 +150,31 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	res.Restarts = len(restarts)
 	res.RestartP50, res.RestartMax = percentile(restarts, 50), percentile(restarts, 100)
 	return res, nil
+}
+
+// benchGCTrial times n plugin calls (each followed by the in-process call,
+// as in the main loop) in rounds of 100 that alternate between the garbage
+// collector running and paused. A diagnostic: it tells the tail that this
+// small process's GC cycles make (their stop-the-world phases wait for every
+// thread to get a CPU) from the rest, under the same load.
+func benchGCTrial(ctx context.Context, h *Host, plan core.PlanForRules, want, n int) (on, paused time.Duration, err error) {
+	const round = 100
+	old := debug.SetGCPercent(-1)
+	defer func() { debug.SetGCPercent(old); runtime.GC() }()
+	var lat [2][]time.Duration // running, paused
+	for i := range n {
+		if i%round == 0 {
+			debug.SetGCPercent([]int{old, -1}[i/round%2])
+		}
+		t0 := time.Now()
+		vs, err := h.CheckPlan(ctx, "bca", plan)
+		lat[i/round%2] = append(lat[i/round%2], time.Since(t0))
+		if err != nil || len(vs) != want {
+			return 0, 0, fmt.Errorf("GC trial: %d violations: %w", len(vs), err)
+		}
+		rules.Check(plan, map[string]string{})
+	}
+	return percentile(lat[0], 99), percentile(lat[1], 99), nil
 }
 
 func benchRestart(ctx context.Context, newHost func() (*Host, error), plan core.PlanForRules) (time.Duration, error) {
