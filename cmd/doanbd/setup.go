@@ -60,5 +60,6 @@ func (a *App) seedSteps() []seedStep {
 		{Name: "demo-users", Run: seedDemoUsers},
 		{Name: "plugins", Run: seedPlugins},
 		{Name: "roster", Run: seedRoster},
+		{Name: "enrolments", Run: seedDemoEnrolments},
 	}
 }
