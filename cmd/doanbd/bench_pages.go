@@ -75,7 +75,10 @@ type pageIDs struct {
 	PlanSmall, PlanLarge string
 	Roster               int // p79's active cadres
 	Programs             int // published central programmes
-	Year                 int // the year of the national estimate
+	// InboxFew and InboxMany are the inbox items of the p79 approver and
+	// of the central reviewer (countInbox).
+	InboxFew, InboxMany int
+	Year                int // the year of the national estimate
 }
 
 const pagesTenant = "p79"
@@ -159,8 +162,9 @@ func sizePairs(ids pageIDs) []pagePair {
 			Small: "/t/tw/admin/audit?action=zzzzqx", SmallN: 0, Large: "/t/tw/admin/audit", LargeN: -1},
 		{Name: "users admin", SmallUser: "admin01", LargeUser: "admin79",
 			Small: "/t/p01/admin/users", SmallN: 1, Large: t + "/admin/users", LargeN: 3 + pageExtraMembers},
-		{Name: "inbox", SmallUser: "leader", LargeUser: "reviewer", Small: "/inbox", SmallN: -1, Large: "/inbox", LargeN: -1,
-			Known: "workflows/engine.Inbox loads each instance's steps, permissions and subject one by one"},
+		{Name: "inbox (p79 approver vs central reviewer)", SmallUser: "leader", LargeUser: "reviewer", Small: "/inbox", SmallN: ids.InboxFew,
+			Large: "/inbox", LargeN: ids.InboxMany,
+			Known: "workflows/engine.Inbox loads each item's subject (the plan's title and link) with its own query"},
 	}
 }
 
@@ -228,4 +232,28 @@ func makePlanPair(do pageClient, from string) (small, large string, err error) {
 	}
 	large, err = create(2030, planPairLarge)
 	return small, large, err
+}
+
+// countInbox reads how many items the approver's and the reviewer's inboxes
+// hold (the JSON API's answer).
+func countInbox(do pageClient, ids *pageIDs) error {
+	for _, x := range []struct {
+		user string
+		n    *int
+	}{{"leader", &ids.InboxFew}, {"reviewer", &ids.InboxMany}} {
+		st, _, body, err := do(http.MethodGet, "/api/v1/inbox", x.user, nil)
+		if err != nil || st != http.StatusOK {
+			return fmt.Errorf("inbox of %s: %d %v %.300s", x.user, st, err, body)
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(body, &items); err != nil {
+			var list struct{ Items []json.RawMessage }
+			if err2 := json.Unmarshal(body, &list); err2 != nil {
+				return fmt.Errorf("inbox of %s: %w", x.user, err)
+			}
+			items = list.Items
+		}
+		*x.n = len(items)
+	}
+	return nil
 }

@@ -136,6 +136,9 @@ func (e *benchEnv) pagesStack(ctx context.Context, name string, pg bool) ([]benc
 	if ids.PlanSmall, ids.PlanLarge, err = makePlanPair(do, ids.PlanMany); err != nil {
 		return nil, err
 	}
+	if err := countInbox(do, &ids); err != nil {
+		return nil, err
+	}
 	rows, err := measurePages(ctx, name, mainPages(ids), iterations, do)
 	if err != nil {
 		return rows, err

@@ -89,6 +89,9 @@ func newPagesApp(t *testing.T, dialect string) *pagesApp {
 	if p.ids.PlanSmall, p.ids.PlanLarge, err = makePlanPair(p.do, p.ids.PlanMany); err != nil {
 		t.Fatal(err)
 	}
+	if err := countInbox(p.do, &p.ids); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
