@@ -208,8 +208,9 @@ func (r *Relay) pass(ctx context.Context, filter func(*bun.SelectQuery) *bun.Sel
 
 // enqueueWorkers is how many rows of a batch are enqueued at once: each
 // enqueue is a Redis round trip, and one at a time would bound the relay to a
-// few thousand rows a second and delay the last rows of a batch.
-const enqueueWorkers = 8
+// few thousand rows a second and delay the last rows of a batch. Asynq's
+// client pool holds 10 connections per CPU, so 16 fit on the smallest machine.
+const enqueueWorkers = 16
 
 // enqueueAll enqueues rows concurrently and stops at the first failure (Redis
 // is likely down). It returns how many were sent and the ids of the others.
