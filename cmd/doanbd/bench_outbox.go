@@ -179,14 +179,15 @@ func outboxRows(name string, production bool, raw, dual, ob outboxResult) []benc
 		{Benchmark: name, Figure: fmt.Sprintf("commit→handled throughput, %d rows unpaced", ob.n),
 			Value: ob.throughput, Unit: "rows/s", Baseline: &benchkit.Baseline{Name: base, Value: raw.throughput}, Goal: through,
 			Note: fmt.Sprintf("%d goroutines each commit one row per transaction (baseline: enqueue one task per call); "+
-				"the handler is an EffectHandler doing nothing, like the baseline's, and its row is marked done (in batches) before it counts; "+
+				"the handler is an EffectHandler doing nothing, like the baseline's: it counts when it returns, after the check that its row is not done "+
+				"(the done marks are written behind it, in batches); "+
 				"rate = rows / (last handled − first started)", benchProducers)},
 		{Benchmark: name, Figure: fmt.Sprintf("commit→handled throughput with a transactional handler, %d rows unpaced", ob.n),
 			Value: ob.txThroughput, Unit: "rows/s", Baseline: &benchkit.Baseline{Name: base, Value: raw.throughput},
 			Note: "as above with a TxHandler: every job also runs one transaction of its own (the handler's database effects and the row's done mark, exactly once)"},
 		{Benchmark: name, Figure: fmt.Sprintf("p99 commit→handled lag at %d rows/s (%d rows)", benchRate, ob.paced),
 			Value: benchkit.Ms(ob.p99), Unit: "ms", Baseline: &benchkit.Baseline{Name: base, Value: benchkit.Ms(raw.p99)}, Goal: lag,
-			Note: "from just before the commit (enqueue) to the handler's transaction committed (handler returned)"},
+			Note: "from just before the commit (enqueue) to the handler's return"},
 		{Benchmark: name, Figure: fmt.Sprintf("median lag at %d rows/s", benchRate),
 			Value: benchkit.Ms(ob.p50), Unit: "ms", Baseline: &benchkit.Baseline{Name: base, Value: benchkit.Ms(raw.p50)}},
 		{Benchmark: name, Figure: fmt.Sprintf("throughput vs committing the same change, then enqueueing (%d rows)", ob.n),
@@ -232,8 +233,8 @@ func startOutboxRig(cfg config.Config, db *sqldb.DB, conn asynq.RedisClientOpt, 
 	w.HandleEffect(benchOutboxKind, func(_ context.Context, d outbox.Delivery) error { return record(d) })
 	w.HandleTx(benchTxKind, func(_ context.Context, _ bun.Tx, d outbox.Delivery) error { return record(d) })
 	mux := asynq.NewServeMux()
-	// An outbox job counts once the worker has marked its row done (for a
-	// TxHandler: once its transaction has committed).
+	// An outbox job counts once the worker's handler has returned (for a
+	// TxHandler: once its transaction, which marks the row done, committed).
 	counted := func(ctx context.Context, t *asynq.Task) error {
 		if err := w.Mux().ProcessTask(ctx, t); err != nil {
 			return err
