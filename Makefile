@@ -47,12 +47,9 @@ run: build
 # snapshot, the database layer) run under the race detector; the rest (the
 # whole-app isolation matrix, browser and domain tests) run without it, which
 # keeps `.ci/run` inside its time budget on a 2-core machine.
-# plugins/host runs without it for now: TestBrokenGarbageRejected reported a race
-# once between a plugin's status callback and the test runner (open, see the
-# closing note of the first session); `go test -race ./plugins/host` reproduces it rarely.
 RACE_PKGS := ./workflows/... ./core/sqldb/... ./core/authz/... ./core/identity/... ./core/audit/... \
-	./tenants/... ./core/web ./core/testenv/...
-RACE_RE   := ^doanbd/(workflows|core/sqldb|core/authz|core/identity|core/audit|tenants|core/testenv)(/|$$)|^doanbd/core/web$$
+	./tenants/... ./core/web ./core/testenv/... ./plugins/host
+RACE_RE   := ^doanbd/(workflows|core/sqldb|core/authz|core/identity|core/audit|tenants|core/testenv)(/|$$)|^doanbd/(core/web|plugins/host)$$
 
 ## test: every test — unit, SQLite and PostgreSQL, Redis, plugins, browser (race detector where goroutines meet)
 test: build
