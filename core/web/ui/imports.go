@@ -77,10 +77,12 @@ func (u *UI) importStart(c *gin.Context) error {
 }
 
 // importTemplate handles GET /t/:tenant/imports/template: the workbook to
-// fill, with the tenant's open units and the titles as drop-down lists.
+// fill, with the tenant's open units and the titles as drop-down lists. The
+// units are read afresh (not from the pages' cache): a unit created a
+// moment ago must be in the list.
 func (u *UI) importTemplate(c *gin.Context) error {
 	t := web.TenantOf(c).ID
-	units, err := u.roster.UnitIndex(c.Request.Context(), t)
+	units, err := u.units.Roster.UnitIndex(c.Request.Context(), t)
 	if err != nil {
 		return err
 	}
