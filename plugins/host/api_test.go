@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,28 +39,79 @@ func (guard) Authorize(_ context.Context, p core.Principal, _, obj, act string) 
 	return nil
 }
 
+// apiServer serves the plugin API of h; do makes a request as role.
+func apiServer(t *testing.T, h *Host, st TenantStore) (s *web.Server, do func(method, path, body, role string) (int, string)) {
+	t.Helper()
+	s, err := web.New(web.Options{Addr: "127.0.0.1:0", BodyLimit: 1 << 20, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	must(t, err)
+	s.SetGuard(guard{})
+	(&API{Host: h, Store: st}).Register(s)
+	if u := s.Undocumented(); len(u) != 0 {
+		t.Errorf("undocumented routes %v", u)
+	}
+	return s, func(method, path, body, role string) (int, string) {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Role", role)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+}
+
+// TestAPIReset: resetting a failed plugin through the API. One that still
+// cannot start answers 503 with the cool-down; one installed wrongly 409;
+// a failed plugin shows when it is retried.
+func TestAPIReset(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		root := t.TempDir()
+		install(t, root, "broken", "broken", "0.0.1", allCaps, []string{"--start", "exit"})
+		install(t, root, "tampered", "broken", "0.0.1", allCaps, []string{"--name", "tampered"})
+		f, err := os.OpenFile(filepath.Join(root, "tampered", "tampered"), os.O_APPEND|os.O_WRONLY, 0)
+		must(t, err)
+		_, err = f.Write([]byte("x"))
+		must(t, err)
+		must(t, f.Close())
+		st := NewDBStore(db)
+		for _, name := range []string{"broken", "tampered"} {
+			must(t, st.Put(ctxT(t), "p79", TenantPlugin{Plugin: name, Enabled: true, Settings: map[string]string{"mode": "ok"}}))
+		}
+		h := newHost(t, root, st, nil, nil)
+		_, do := apiServer(t, h, st)
+		for range 20 {
+			if _, err := h.CheckPlan(ctxT(t), "p79", onePlan()); err == nil {
+				t.Fatal("a check with a broken plugin succeeded")
+			}
+			if info(t, h, "broken").Status == StatusFailed {
+				break
+			}
+		}
+
+		status, body := do("GET", "/api/v1/t/p79/plugins/broken", "", "")
+		if status != 200 || !strings.Contains(body, `"status":"failed"`) || !strings.Contains(body, `"retry_at":`) {
+			t.Errorf("failed plugin: %d %s", status, body)
+		}
+		status, body = do("POST", "/api/v1/t/p79/plugins/broken/reset", "", "")
+		if status != 503 || !strings.Contains(body, "vẫn lỗi sau khi khởi động lại") || !strings.Contains(body, "5 phút") {
+			t.Errorf("reset of a plugin that still cannot start: %d %s", status, body)
+		}
+		if strings.Contains(body, "exited") {
+			t.Errorf("the internal cause reached the user: %s", body)
+		}
+		status, body = do("POST", "/api/v1/t/p79/plugins/tampered/reset", "", "")
+		if status != 409 || !strings.Contains(body, "được cài đặt sai") {
+			t.Errorf("reset of a wrongly installed plugin: %d %s", status, body)
+		}
+	})
+}
+
 func TestAPI(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		root := t.TempDir()
 		installBundled(t, root)
 		st := NewDBStore(db)
 		h := newHost(t, root, st, nil, nil)
-		s, err := web.New(web.Options{Addr: "127.0.0.1:0", BodyLimit: 1 << 20, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		must(t, err)
-		s.SetGuard(guard{})
-		(&API{Host: h, Store: st}).Register(s)
-		if u := s.Undocumented(); len(u) != 0 {
-			t.Errorf("undocumented routes %v", u)
-		}
-
-		do := func(method, path, body, role string) (int, string) {
-			req := httptest.NewRequest(method, path, strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-Role", role)
-			rec := httptest.NewRecorder()
-			s.Handler().ServeHTTP(rec, req)
-			return rec.Code, rec.Body.String()
-		}
+		s, do := apiServer(t, h, st)
 		// A plugin p79 enabled that has since been uninstalled.
 		must(t, st.Put(ctxT(t), "p79", TenantPlugin{Plugin: "retired", Enabled: true, Capabilities: []string{"PlanRules"}}))
 		cases := []struct {
