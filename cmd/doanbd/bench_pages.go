@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -168,7 +169,21 @@ func sizePairs(ids pageIDs) []pagePair {
 	}
 }
 
-var queriesRe = regexp.MustCompile(`queries;desc="(\d+)"`)
+var (
+	queriesRe = regexp.MustCompile(`queries;desc="(\d+)"`)
+	totalRe   = regexp.MustCompile(`total;dur=([0-9.]+)`)
+)
+
+// pageServerTime reads the server's own time for a page from its
+// Server-Timing header (0 when absent).
+func pageServerTime(h http.Header) time.Duration {
+	m := totalRe.FindStringSubmatch(h.Get("Server-Timing"))
+	if m == nil {
+		return 0
+	}
+	ms, _ := strconv.ParseFloat(m[1], 64)
+	return time.Duration(ms * float64(time.Millisecond))
+}
 
 // pageQueries reads the database round trips from a page's Server-Timing
 // header (core/web/ui), or -1.

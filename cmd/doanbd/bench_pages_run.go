@@ -150,6 +150,7 @@ func (e *benchEnv) pagesStack(ctx context.Context, name string, pg bool) ([]benc
 // pageTimes are one page's and its baseline's latencies.
 type pageTimes struct {
 	page, api []time.Duration
+	server    []time.Duration // the page's own Server-Timing total
 	queries   int
 }
 
@@ -158,14 +159,14 @@ type pageTimes struct {
 // (the shared machine's load weighs on both alike), after one warm-up round.
 func measurePages(ctx context.Context, name string, pages []pageSpec, iterations int, do pageClient) ([]benchkit.Row, error) {
 	times := make([]pageTimes, len(pages))
-	get := func(user, path string) (time.Duration, int, error) {
+	get := func(user, path string) (time.Duration, http.Header, error) {
 		start := time.Now()
 		st, h, body, err := do(http.MethodGet, path, user, nil)
 		took := time.Since(start)
 		if err != nil || st != http.StatusOK {
-			return 0, 0, fmt.Errorf("GET %s as %s: %d %v %.300s", path, user, st, err, body)
+			return 0, nil, fmt.Errorf("GET %s as %s: %d %v %.300s", path, user, st, err, body)
 		}
-		return took, pageQueries(h), nil
+		return took, h, nil
 	}
 	for round := -1; round < iterations; round++ {
 		for i, p := range pages {
@@ -181,7 +182,7 @@ func measurePages(ctx context.Context, name string, pages []pageSpec, iterations
 				if isPage {
 					path = p.Path
 				}
-				d, q, err := get(p.User, path)
+				d, h, err := get(p.User, path)
 				if err != nil {
 					return nil, err
 				}
@@ -189,7 +190,8 @@ func measurePages(ctx context.Context, name string, pages []pageSpec, iterations
 					continue // warm-up
 				}
 				if isPage {
-					times[i].page, times[i].queries = append(times[i].page, d), q
+					times[i].page, times[i].queries = append(times[i].page, d), pageQueries(h)
+					times[i].server = append(times[i].server, pageServerTime(h))
 				} else {
 					times[i].api = append(times[i].api, d)
 				}
@@ -202,8 +204,9 @@ func measurePages(ctx context.Context, name string, pages []pageSpec, iterations
 		r := benchkit.Row{Benchmark: name, Figure: p.Name + " · p99", Value: benchkit.Ms(benchkit.Percentile(t.page, 99)), Unit: "ms",
 			Baseline: &benchkit.Baseline{Name: "JSON API " + p.API, Value: benchkit.Ms(benchkit.Percentile(t.api, 99))},
 			Goal:     benchkit.Goal{Kind: benchkit.Below, Limit: pagesGoal},
-			Note: fmt.Sprintf("GET %s as %s: p50 %.1f ms (JSON API p50 %.1f ms), %d database round trips a request",
-				p.Path, p.User, benchkit.Ms(benchkit.Percentile(t.page, 50)), benchkit.Ms(benchkit.Percentile(t.api, 50)), t.queries)}
+			Note: fmt.Sprintf("GET %s as %s: p50 %.1f ms (JSON API p50 %.1f ms); the server's own time (Server-Timing) p50 %.1f ms, p99 %.1f ms; %d database round trips a request",
+				p.Path, p.User, benchkit.Ms(benchkit.Percentile(t.page, 50)), benchkit.Ms(benchkit.Percentile(t.api, 50)),
+				benchkit.Ms(benchkit.Percentile(t.server, 50)), benchkit.Ms(benchkit.Percentile(t.server, 99)), t.queries)}
 		if i == 0 {
 			r.Note += fmt.Sprintf(". For every page: %d requests after one warm-up, one at a time from the benchmark process over loopback "+
 				"(latency as the client sees it: the server's whole time plus a local round trip), alternating with the page's JSON API "+
