@@ -189,6 +189,14 @@ func (p planSubject) Load(ctx context.Context, q bun.IDB, tenant, id string) (en
 	return engine.SubjectInfo{Title: w.Title, Status: w.Status, AuthorID: w.AuthorID, Link: w.Link}, err
 }
 
+func (p planSubject) LoadMany(ctx context.Context, q bun.IDB, refs []engine.SubjectRef) (map[engine.SubjectRef]engine.SubjectInfo, error) {
+	return loadMany(refs, func(tenants, ids []string) (map[string]plan.WorkflowInfo, error) {
+		return p.s.ForWorkflowMany(ctx, q, tenants, ids)
+	}, func(w plan.WorkflowInfo) engine.SubjectInfo {
+		return engine.SubjectInfo{Title: w.Title, Status: w.Status, AuthorID: w.AuthorID, Link: w.Link}
+	})
+}
+
 func (p planSubject) SetStatus(ctx context.Context, tx bun.Tx, tenant, id, status string) error {
 	return p.s.SetStatus(ctx, tx, tenant, id, status)
 }
@@ -203,6 +211,40 @@ func (p programSubject) Workflow(ctx context.Context, q bun.IDB, tenant, id stri
 func (p programSubject) Load(ctx context.Context, q bun.IDB, tenant, id string) (engine.SubjectInfo, error) {
 	w, err := p.s.ForWorkflow(ctx, q, tenant, id)
 	return engine.SubjectInfo{Title: w.Title, Status: w.Status, AuthorID: w.AuthorID, Link: w.Link}, err
+}
+
+func (p programSubject) LoadMany(ctx context.Context, q bun.IDB, refs []engine.SubjectRef) (map[engine.SubjectRef]engine.SubjectInfo, error) {
+	return loadMany(refs, func(tenants, ids []string) (map[string]program.WorkflowInfo, error) {
+		return p.s.ForWorkflowMany(ctx, q, tenants, ids)
+	}, func(w program.WorkflowInfo) engine.SubjectInfo {
+		return engine.SubjectInfo{Title: w.Title, Status: w.Status, AuthorID: w.AuthorID, Link: w.Link}
+	})
+}
+
+// loadMany adapts a domain's ForWorkflowMany (keyed tenant/id) to the
+// engine's ManyLoader.
+func loadMany[W any](refs []engine.SubjectRef, many func(tenants, ids []string) (map[string]W, error),
+	info func(W) engine.SubjectInfo) (map[engine.SubjectRef]engine.SubjectInfo, error) {
+	tenants, ids := make([]string, 0, len(refs)), make([]string, 0, len(refs))
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if !seen[r.Tenant] {
+			seen[r.Tenant] = true
+			tenants = append(tenants, r.Tenant)
+		}
+		ids = append(ids, r.ID)
+	}
+	ws, err := many(tenants, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[engine.SubjectRef]engine.SubjectInfo, len(refs))
+	for _, r := range refs {
+		if w, ok := ws[r.Tenant+"/"+r.ID]; ok {
+			out[r] = info(w)
+		}
+	}
+	return out, nil
 }
 
 func (p programSubject) SetStatus(ctx context.Context, tx bun.Tx, tenant, id, status string) error {

@@ -231,3 +231,23 @@ func (s *Service) GetVersion(ctx context.Context, tenant, id string, version int
 	}
 	return &v, nil
 }
+
+// ForWorkflowMany is ForWorkflow for many plans at once (the inbox lists
+// hundreds): one query, whatever their number. Plans not found are absent
+// from the result, keyed tenant + "/" + id.
+func (s *Service) ForWorkflowMany(ctx context.Context, q bun.IDB, tenants, ids []string) (map[string]WorkflowInfo, error) {
+	out := make(map[string]WorkflowInfo, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ps []Plan
+	if err := q.NewSelect().Model(&ps).Column("tenant_id", "id", "title", "status", "created_by").
+		Where("pl.tenant_id IN (?) AND pl.id IN (?)", bun.In(tenants), bun.In(ids)).Scan(ctx); err != nil {
+		return nil, core.Internal(err, "load plans")
+	}
+	for _, p := range ps {
+		out[p.TenantID+"/"+p.ID] = WorkflowInfo{Workflow: WorkflowName, Title: p.Title, Status: p.Status, AuthorID: p.CreatedBy,
+			Link: "/t/" + p.TenantID + "/plans/" + p.ID}
+	}
+	return out, nil
+}

@@ -140,6 +140,21 @@ func TestSubPlanRollup(t *testing.T) {
 		if core.ErrorCode(err) != core.ENOTFOUND {
 			t.Fatalf("sub-plan workflow: %v", err)
 		}
+		// Many at once (the inbox): found ones keyed tenant/id, unknown ones absent.
+		err = e.db.TenantTx(e.ctx, "p79", func(ctx context.Context, tx bun.Tx) error {
+			many, err := e.plans.ForWorkflowMany(ctx, tx, []string{"p79"}, []string{p.ID, "no-such-plan"})
+			if err != nil {
+				return err
+			}
+			one, err := e.plans.ForWorkflow(ctx, tx, "p79", p.ID)
+			if len(many) != 1 || many["p79/"+p.ID] != one {
+				t.Errorf("ForWorkflowMany = %+v, want %+v", many, one)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	})
 }
 

@@ -202,3 +202,22 @@ func (s *Service) GetVersion(ctx context.Context, tenant, id string, version int
 	}
 	return &v, nil
 }
+
+// ForWorkflowMany is ForWorkflow for many programmes at once (the inbox):
+// one query, keyed tenant + "/" + id; programmes not found are absent.
+func (s *Service) ForWorkflowMany(ctx context.Context, q bun.IDB, tenants, ids []string) (map[string]WorkflowInfo, error) {
+	out := make(map[string]WorkflowInfo, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ps []Program
+	if err := q.NewSelect().Model(&ps).Column("tenant_id", "id", "code", "name", "status", "created_by").
+		Where("p.tenant_id IN (?) AND p.id IN (?)", bun.In(tenants), bun.In(ids)).Scan(ctx); err != nil {
+		return nil, core.Internal(err, "load programs")
+	}
+	for _, p := range ps {
+		out[p.TenantID+"/"+p.ID] = WorkflowInfo{Workflow: WorkflowName, Title: p.Code + " — " + p.Name, Status: p.Status,
+			AuthorID: p.CreatedBy, Link: "/t/" + p.TenantID + "/programs/" + p.ID}
+	}
+	return out, nil
+}

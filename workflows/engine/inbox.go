@@ -14,6 +14,7 @@ import (
 
 	"doanbd/core"
 	"doanbd/core/sqldb"
+	"doanbd/workflows/definition"
 )
 
 // InboxItem is one subject the caller may act on now.
@@ -68,6 +69,12 @@ func (e *Engine) Inbox(ctx context.Context, p core.Principal) ([]InboxItem, erro
 			OrderExpr("due_at IS NULL, due_at, state_entered_at").Limit(1000).Scan(ctx); err != nil {
 			return fmt.Errorf("inbox instances: %w", err)
 		}
+		type candidate struct {
+			in   *Instance
+			d    *definition.Definition
+			acts []Action
+		}
+		var cands []candidate
 		for i := range insts {
 			in := &insts[i]
 			d, err := e.reg.get(ctx, tx, in.DefinitionID)
@@ -85,20 +92,29 @@ func (e *Engine) Inbox(ctx context.Context, p core.Principal) ([]InboxItem, erro
 			if err != nil {
 				return err
 			}
-			if len(acts) == 0 {
-				continue
+			if len(acts) > 0 {
+				cands = append(cands, candidate{in, d, acts})
 			}
-			subj, err := e.subject(in.SubjectType)
-			if err != nil {
+		}
+		refs := map[string][]SubjectRef{}
+		for _, c := range cands {
+			refs[c.in.SubjectType] = append(refs[c.in.SubjectType], SubjectRef{Tenant: c.in.TenantID, ID: c.in.SubjectID})
+		}
+		infos := map[string]map[SubjectRef]SubjectInfo{}
+		for typ, rs := range refs {
+			if infos[typ], err = e.loadSubjects(ctx, tx, typ, rs); err != nil {
 				return err
 			}
-			info, err := subj.Load(ctx, tx, in.TenantID, in.SubjectID)
-			if err != nil {
-				return err
+		}
+		for _, c := range cands {
+			in := c.in
+			info, ok := infos[in.SubjectType][SubjectRef{Tenant: in.TenantID, ID: in.SubjectID}]
+			if !ok {
+				continue // the record is gone; its instance has nothing left to act on
 			}
 			items = append(items, InboxItem{Tenant: in.TenantID, SubjectType: in.SubjectType, SubjectID: in.SubjectID,
-				Title: info.Title, State: in.State, StateTitle: d.States[in.State].Title, Since: in.StateEnteredAt,
-				DueAt: in.DueAt, Escalated: in.Escalated, Actions: acts, Link: info.Link})
+				Title: info.Title, State: in.State, StateTitle: c.d.States[in.State].Title, Since: in.StateEnteredAt,
+				DueAt: in.DueAt, Escalated: in.Escalated, Actions: c.acts, Link: info.Link})
 		}
 		return nil
 	})
@@ -198,4 +214,37 @@ func (e *Engine) File(ctx context.Context, tenant, id string) (*File, error) {
 		return nil, fmt.Errorf("load file: %w", err)
 	}
 	return &f, nil
+}
+
+// SubjectRef names one record of a subject type.
+type SubjectRef struct{ Tenant, ID string }
+
+// ManyLoader is a Subject that describes many records in one query, so that
+// the inbox's queries do not grow with its items. Records not found are
+// absent from the result.
+type ManyLoader interface {
+	LoadMany(ctx context.Context, q bun.IDB, refs []SubjectRef) (map[SubjectRef]SubjectInfo, error)
+}
+
+// loadSubjects describes the records of one subject type: in one query when
+// the subject can, else one by one.
+func (e *Engine) loadSubjects(ctx context.Context, q bun.IDB, typ string, refs []SubjectRef) (map[SubjectRef]SubjectInfo, error) {
+	subj, err := e.subject(typ)
+	if err != nil {
+		return nil, err
+	}
+	if ml, ok := subj.(ManyLoader); ok {
+		return ml.LoadMany(ctx, q, refs)
+	}
+	out := make(map[SubjectRef]SubjectInfo, len(refs))
+	for _, r := range refs {
+		info, err := subj.Load(ctx, q, r.Tenant, r.ID)
+		if core.ErrorCode(err) == core.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out[r] = info
+	}
+	return out, nil
 }
