@@ -16,7 +16,8 @@ func (a *App) PluginHost() (*host.Host, error) {
 	if a.plugins != nil {
 		return a.plugins, nil
 	}
-	h, err := host.New(host.Options{Dir: a.Cfg.PluginDir, Store: host.NewDBStore(a.DB), Log: a.Log})
+	h, err := host.New(host.Options{Dir: a.Cfg.PluginDir, Store: host.NewDBStore(a.DB), Log: a.Log,
+		FailedCooldown: a.Cfg.PluginCooldown})
 	if err != nil {
 		return nil, fmt.Errorf("plugins: %w", err)
 	}

@@ -39,6 +39,7 @@ type Config struct {
 	OutboxRetention time.Duration `yaml:"outbox_retention" env:"OUTBOX_RETENTION"`
 	OutboxStaleAge  time.Duration `yaml:"outbox_stale_after" env:"OUTBOX_STALE_AFTER"`
 	PluginDir       string        `yaml:"plugin_dir" env:"PLUGIN_DIR"`
+	PluginCooldown  time.Duration `yaml:"plugin_cooldown" env:"PLUGIN_COOLDOWN"`
 	SMTPAddr        string        `yaml:"smtp_addr" env:"SMTP_ADDR"`
 	SMTPFrom        string        `yaml:"smtp_from" env:"SMTP_FROM"`
 	SMTPUser        string        `yaml:"smtp_username" env:"SMTP_USERNAME"`
@@ -61,6 +62,7 @@ func Default() Config {
 		OutboxRetention: 7 * 24 * time.Hour,
 		OutboxStaleAge:  2 * time.Minute,
 		PluginDir:       "bin/plugins",
+		PluginCooldown:  5 * time.Minute,
 		SMTPFrom:        "doanbd <no-reply@doanbd.local>",
 		SessionLifetime: 12 * time.Hour,
 		TokenLifetime:   24 * time.Hour,
@@ -241,6 +243,9 @@ func (c Config) Validate() error {
 	}
 	if c.OutboxStaleAge < time.Second {
 		bad("OUTBOX_STALE_AFTER", "must be at least 1s")
+	}
+	if c.PluginCooldown < time.Second {
+		bad("PLUGIN_COOLDOWN", "must be at least 1s")
 	}
 	if c.SMTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
