@@ -241,7 +241,9 @@ func (db *DB) readTx(ctx context.Context, tenant string, fn func(ctx context.Con
 			err = errors.Join(err, fmt.Errorf("tenant read: %s: %w", end, endErr))
 			return
 		}
-		err = errors.Join(err, conn.Close())
+		if cerr := conn.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
 	}()
 	if _, err := conn.ExecContext(ctx, "BEGIN READ ONLY; SELECT set_config('app.tenants', ?, true)", tenant); err != nil {
 		return fmt.Errorf("tenant read: begin: %w", err)
