@@ -52,6 +52,12 @@ const historyOrder = "e.year DESC, e.start_on DESC, e.created_at DESC, e.id DESC
 // transferred out is read-only: the training belongs on the new record.
 func (s *Service) RecordEnrolment(ctx context.Context, tenant, cadreID string, in cadre.EnrolmentInput) (cadre.Enrolment, error) {
 	in.Normalize()
+	// Without a class everything can be checked before taking the writer.
+	if in.ClassID == "" {
+		if err := cadre.AsInvalidEnrolment(in.Validate(cadre.Today())); err != nil {
+			return cadre.Enrolment{}, err
+		}
+	}
 	var row *enrolmentRow
 	err := s.db.TenantTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		c, err := s.loadCadre(ctx, tx, tenant, cadreID)
@@ -65,9 +71,9 @@ func (s *Service) RecordEnrolment(ctx context.Context, tenant, cadreID string, i
 			if err := fillFromClass(ctx, tx, tenant, &in); err != nil {
 				return err
 			}
-		}
-		if err := cadre.AsInvalidEnrolment(in.Validate(cadre.Today())); err != nil {
-			return err
+			if err := cadre.AsInvalidEnrolment(in.Validate(cadre.Today())); err != nil {
+				return err
+			}
 		}
 		row = &enrolmentRow{TenantID: tenant, CadreID: cadreID, ID: sqldb.NewID(), ProgramCode: in.ProgramCode,
 			ProgramName: in.ProgramName, ProgramGroup: in.ProgramGroup, ClassID: in.ClassID, Year: in.Year,
