@@ -15,7 +15,8 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -53,10 +54,18 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
-	sqldb, err := sql.Open("pgx", o.URL)
+	cfg, err := pgx.ParseConfig(o.URL)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	// bun writes every value into the SQL text, so each query is new to
+	// pgx's statement cache: its default mode would prepare it first (an
+	// extra round trip per SELECT) and then evict it. The simple protocol
+	// sends the text once. A URL that sets default_query_exec_mode keeps it.
+	if !strings.Contains(o.URL, "default_query_exec_mode") {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	}
+	sqldb := stdlib.OpenDB(*cfg)
 	n := o.MaxConns
 	if n <= 0 {
 		n = 20
