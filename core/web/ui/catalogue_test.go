@@ -29,7 +29,11 @@ func TestEveryKeyIsInTheCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	used := map[string]bool{}
-	for name, tpl := range eng.pages[i18n.Default] {
+	for name := range eng.texts {
+		tpl, err := eng.page(i18n.Default, name)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, sub := range tpl.Templates() {
 			if sub.Tree == nil {
 				continue

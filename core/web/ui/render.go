@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"doanbd/core/i18n"
@@ -16,10 +17,18 @@ import (
 //go:embed templates
 var templateFiles embed.FS
 
-// templates holds every page template, parsed once at boot for each language:
-// the translation function t is bound to the language at parse time, so
-// rendering needs no per-request template cloning.
+// templates holds the page templates of each language. The translation
+// function t is bound to the language at parse time, so rendering needs no
+// per-request cloning. Every page is parsed at boot in every language, so a
+// broken template stops the start, but a page's parsed form is kept only
+// once it is first rendered: a process that serves no pages (a worker) or
+// only some of them, in one language, does not hold the rest (~8 MB for
+// all pages in both languages).
 type templates struct {
+	texts map[string]string                // page name → template text
+	base  map[i18n.Lang]*template.Template // the layout, parsed, cloned for each page
+
+	mu    sync.Mutex
 	pages map[i18n.Lang]map[string]*template.Template
 }
 
@@ -36,22 +45,54 @@ func newTemplates(cat *i18n.Catalog, as *assets, fsys fs.FS) (*templates, error)
 	if err != nil {
 		return nil, err
 	}
-	e := &templates{pages: map[i18n.Lang]map[string]*template.Template{}}
+	e := &templates{texts: pages, base: map[i18n.Lang]*template.Template{},
+		pages: map[i18n.Lang]map[string]*template.Template{}}
 	for _, lang := range i18n.Langs {
-		e.pages[lang] = map[string]*template.Template{}
-		base, err := template.New("base").Funcs(funcs(cat.For(lang), as)).Parse(common.String())
-		if err != nil {
+		if e.base[lang], err = template.New("base").Funcs(funcs(cat.For(lang), as)).Parse(common.String()); err != nil {
 			return nil, fmt.Errorf("ui: parse layout: %w", err)
 		}
-		for name, text := range pages {
-			t, err := template.Must(base.Clone()).Parse(text)
-			if err != nil {
-				return nil, fmt.Errorf("ui: parse page %s: %w", name, err)
+		e.pages[lang] = map[string]*template.Template{}
+		for name := range pages {
+			if _, err := e.parse(lang, name); err != nil {
+				return nil, err
 			}
-			e.pages[lang][name] = t
 		}
 	}
 	return e, nil
+}
+
+// parse parses one page with the layout in lang.
+func (e *templates) parse(lang i18n.Lang, name string) (*template.Template, error) {
+	text, ok := e.texts[name]
+	if !ok {
+		return nil, fmt.Errorf("ui: unknown page %q", name)
+	}
+	t, err := e.base[lang].Clone()
+	if err != nil {
+		return nil, fmt.Errorf("ui: clone layout: %w", err)
+	}
+	if t, err = t.Parse(text); err != nil {
+		return nil, fmt.Errorf("ui: parse page %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// page returns the parsed page in lang, parsing it on first use.
+func (e *templates) page(lang i18n.Lang, name string) (*template.Template, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t, ok := e.pages[lang][name]; ok {
+		return t, nil
+	}
+	if _, ok := e.base[lang]; !ok {
+		return nil, fmt.Errorf("ui: unknown language %q", lang)
+	}
+	t, err := e.parse(lang, name)
+	if err != nil {
+		return nil, err
+	}
+	e.pages[lang][name] = t
+	return t, nil
 }
 
 // readDir returns the .html files of dir by name without the extension.
@@ -78,9 +119,9 @@ func readDir(fsys fs.FS, dir string) (map[string]string, error) {
 // the page for htmx) of page in lang into a buffer, so a failing template
 // never sends half a page.
 func (e *templates) render(lang i18n.Lang, page, block string, data any) ([]byte, error) {
-	t, ok := e.pages[lang][page]
-	if !ok {
-		return nil, fmt.Errorf("ui: unknown page %q", page)
+	t, err := e.page(lang, page)
+	if err != nil {
+		return nil, err
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, block, data); err != nil {
