@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"doanbd/core"
 	"doanbd/core/audit"
 	"doanbd/core/authz"
+	"doanbd/core/i18n"
 	"doanbd/core/identity"
 	"doanbd/core/sqldb"
 	"doanbd/core/web"
@@ -123,7 +125,7 @@ func (p uiPlugins) TenantPlugins(ctx context.Context, tenant string) ([]ui.Plugi
 		}
 		seen[in.Name] = true
 		s := ui.PluginState{Name: in.Name, Version: in.Version, Status: in.Status, Capabilities: in.Capabilities,
-			Installed: true, Settings: map[string]string{}}
+			Installed: true, Settings: map[string]string{}, RetryAt: in.RetryAt}
 		if tp, ok := chosen[in.Name]; ok {
 			s.Enabled, s.Settings = tp.Enabled, tp.Settings
 		}
@@ -173,6 +175,38 @@ func (p uiPlugins) SetPlugin(ctx context.Context, actor core.Principal, tenant, 
 	if err := p.st.Put(ctx, tenant, host.TenantPlugin{Plugin: name, Enabled: enabled, Settings: settings,
 		Capabilities: info.Capabilities, UpdatedBy: actor.UserID}); err != nil {
 		return core.Internal(err, "save tenant plugin")
+	}
+	return nil
+}
+
+// ResetPlugin is the plugins page's "Khởi động lại": as the plugin API's
+// POST …/reset, for a plugin installed here and enabled by the tenant.
+func (p uiPlugins) ResetPlugin(ctx context.Context, _ core.Principal, tenant, name string) error {
+	ps, err := p.TenantPlugins(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	var cur *ui.PluginState
+	for i := range ps {
+		if ps[i].Name == name {
+			cur = &ps[i]
+		}
+	}
+	if cur == nil {
+		return core.Errorf(core.ENOTFOUND, "Không tìm thấy plugin.")
+	}
+	if !cur.Installed || !cur.Enabled {
+		return core.Errorf(core.ECONFLICT, "Chỉ khởi động lại được plugin đã cài đặt và đang bật cho đơn vị.")
+	}
+	if _, err := p.h.Reset(ctx, name); err != nil {
+		// A plugin that failed again has its next try scheduled; one with
+		// none cannot start here at all (wrong manifest or checksum).
+		if in, ok := p.h.Plugin(name); ok && in.RetryAt != nil {
+			return &core.Error{Code: core.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
+				"Plugin «%s» vẫn lỗi sau khi khởi động lại nên tiếp tục bị tạm dừng; hệ thống sẽ tự thử lại lúc %s.", name, i18n.DateTime(*in.RetryAt))}
+		}
+		return &core.Error{Code: core.ECONFLICT, Err: err, Message: fmt.Sprintf(
+			"Plugin «%s» được cài đặt sai (sai tệp khai báo hoặc mã kiểm tra) nên không khởi động lại được; vui lòng báo quản trị viên máy chủ.", name)}
 	}
 	return nil
 }

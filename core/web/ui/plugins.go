@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,12 +21,18 @@ type PluginState struct {
 	Capabilities          []string
 	Installed, Enabled    bool
 	Settings              map[string]string
+	// RetryAt: for a plugin the server marked failed, when it next tries
+	// the plugin on its own.
+	RetryAt *time.Time
 }
 
 // PluginAdmin is the plugin host for one tenant's choices.
 type PluginAdmin interface {
 	TenantPlugins(ctx context.Context, tenant string) ([]PluginState, error)
 	SetPlugin(ctx context.Context, actor core.Principal, tenant, name string, enabled bool, settings map[string]string) error
+	// ResetPlugin starts a failed plugin again at once and pings it; the
+	// error (in Vietnamese) says why it still fails.
+	ResetPlugin(ctx context.Context, actor core.Principal, tenant, name string) error
 }
 
 func (u *UI) registerPlugins(s *web.Server) {
@@ -34,6 +41,7 @@ func (u *UI) registerPlugins(s *web.Server) {
 	}
 	s.TenantPage(http.MethodGet, "/admin/plugins", objPlugin, actRead, u.pluginsPage)
 	s.TenantPage(http.MethodPost, "/admin/plugins/:name", objPlugin, actManage, u.pluginSave)
+	s.TenantPage(http.MethodPost, "/admin/plugins/:name/reset", objPlugin, actManage, u.pluginReset)
 	u.sections = append(u.sections, section{label: "nav.plugins", path: "/admin/plugins", obj: objPlugin, act: actManage})
 }
 
@@ -113,4 +121,31 @@ func (u *UI) pluginSave(c *gin.Context) error {
 		}
 	}
 	return u.renderPlugins(c, v, f, name, http.StatusUnprocessableEntity)
+}
+
+// pluginReset handles POST /t/:tenant/admin/plugins/:name/reset: the
+// "Khởi động lại" button of a failed plugin. Success goes back to the list
+// with a flash; a plugin that still fails is shown again with the host's
+// reason and its status (503 while it stays paused).
+func (u *UI) pluginReset(c *gin.Context) error {
+	v := u.view(c, "plugins.title")
+	f, err := newForm(c, u.cat.For(v.Lang))
+	if err != nil {
+		return err
+	}
+	name := c.Param("name")
+	err = u.pluginAdmin.ResetPlugin(c.Request.Context(), *v.User, v.Tenant.ID, name)
+	if err == nil {
+		return u.redirect(c, "/t/"+v.Tenant.ID+"/admin/plugins", "plugins.reset_done")
+	}
+	status := http.StatusConflict
+	switch core.ErrorCode(err) {
+	case core.EUNAVAILABLE:
+		status = http.StatusServiceUnavailable
+	case core.ECONFLICT:
+	default:
+		return err
+	}
+	f.Message = core.ErrorMessage(err)
+	return u.renderPlugins(c, v, f, "", status)
 }

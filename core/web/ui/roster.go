@@ -96,6 +96,12 @@ type cadreListData struct {
 	CanExport  bool
 	ExportURL  string
 	ExportCSV  string
+	// CanExportSensitive offers the export with CCCD, ethnicity and
+	// religion (include=sensitive), audited by the API, to a user who may
+	// both export and read sensitive data.
+	CanExportSensitive bool
+	SensitiveURL       string
+	SensitiveCSV       string
 }
 
 // cadreList handles GET /t/:tenant/cadres: search and filters in the query.
@@ -146,6 +152,15 @@ func (u *UI) cadreList(c *gin.Context) error {
 	d.ExportURL = "/api/v1/t/" + t + "/cadres/export?" + q.Encode()
 	q.Set("format", "csv")
 	d.ExportCSV = "/api/v1/t/" + t + "/cadres/export?" + q.Encode()
+	// The API authorizes include=sensitive itself (read_sensitive) and
+	// audits the export; the page only hides the offer from others.
+	if d.CanExport && u.can(c, v, objCadre, actReadSensitive) {
+		d.CanExportSensitive = true
+		q.Set("include", "sensitive")
+		d.SensitiveCSV = "/api/v1/t/" + t + "/cadres/export?" + q.Encode()
+		q.Del("format")
+		d.SensitiveURL = "/api/v1/t/" + t + "/cadres/export?" + q.Encode()
+	}
 	v.Data = d
 	return u.html(c, "cadres", v)
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"doanbd/core"
 )
 
 // QueryCounter starts counting the database work of a request (core/sqldb's
@@ -14,20 +16,23 @@ import (
 // in them so far.
 type QueryCounter func(ctx context.Context) (context.Context, func() (queries int64, wait time.Duration))
 
-// serverTiming sends, with every page, a Server-Timing header (shown by
-// browsers' developer tools, read by `doanbd bench`) that says how long the
-// server took and how many database round trips the page cost:
+// serverTiming sends, with every page a signed-in user (session or bearer
+// token) gets, a Server-Timing header (shown by browsers' developer tools,
+// read by `doanbd bench`) that says how long the server took and how many
+// database round trips the page cost:
 //
 //	Server-Timing: db;dur=3.2, queries;desc="14", total;dur=11.9
 //
 // The figures are taken when the response starts, after the page rendered.
 // It is installed before the pages' routes, so the login check and the
-// authorization are counted too.
+// authorization are counted too. Anonymous requests get no header: the
+// figures tell an outsider how much work a page costs (and whether a login
+// name exists), which helps nobody but someone probing the server.
 func serverTiming(count QueryCounter) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, read := count(c.Request.Context())
 		c.Request = c.Request.WithContext(ctx)
-		c.Writer = &timingWriter{ResponseWriter: c.Writer, start: time.Now(), read: read}
+		c.Writer = &timingWriter{ResponseWriter: c.Writer, c: c, start: time.Now(), read: read}
 		c.Next()
 	}
 }
@@ -35,6 +40,9 @@ func serverTiming(count QueryCounter) gin.HandlerFunc {
 // timingWriter adds the Server-Timing header just before the headers go out.
 type timingWriter struct {
 	gin.ResponseWriter
+	// c is the request being served: the route's authentication puts the
+	// principal in its request's context before the page writes anything.
+	c       *gin.Context
 	start   time.Time
 	read    func() (int64, time.Duration)
 	stamped bool
@@ -45,6 +53,9 @@ func (w *timingWriter) stamp() {
 		return
 	}
 	w.stamped = true
+	if _, ok := core.PrincipalFrom(w.c.Request.Context()); !ok {
+		return
+	}
 	n, wait := w.read()
 	w.Header().Set("Server-Timing", fmt.Sprintf(`db;dur=%.2f, queries;desc="%d", total;dur=%.2f`,
 		ms(wait), n, ms(time.Since(w.start))))
