@@ -186,7 +186,7 @@ func TestBenchPagesQuick(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
-	want := 2 * (len(mainPages(pageIDs{})) + len(sizePairs(pageIDs{})))
+	want := 2 * (1 + len(mainPages(pageIDs{})) + len(sizePairs(pageIDs{}))) // with the seed row
 	if len(rows) != want {
 		t.Fatalf("%d rows, want %d: %+v", len(rows), want, rows)
 	}
