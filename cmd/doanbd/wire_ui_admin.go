@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"doanbd/core"
 	"doanbd/core/audit"
 	"doanbd/core/authz"
-	"doanbd/core/i18n"
 	"doanbd/core/identity"
 	"doanbd/core/sqldb"
 	"doanbd/core/web"
@@ -195,18 +193,5 @@ func (p uiPlugins) ResetPlugin(ctx context.Context, _ core.Principal, tenant, na
 	if cur == nil {
 		return core.Errorf(core.ENOTFOUND, "Không tìm thấy plugin.")
 	}
-	if !cur.Installed || !cur.Enabled {
-		return core.Errorf(core.ECONFLICT, "Chỉ khởi động lại được plugin đã cài đặt và đang bật cho đơn vị.")
-	}
-	if _, err := p.h.Reset(ctx, name); err != nil {
-		// A plugin that failed again has its next try scheduled; one with
-		// none cannot start here at all (wrong manifest or checksum).
-		if in, ok := p.h.Plugin(name); ok && in.RetryAt != nil {
-			return &core.Error{Code: core.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
-				"Plugin «%s» vẫn lỗi sau khi khởi động lại nên tiếp tục bị tạm dừng; hệ thống sẽ tự thử lại lúc %s.", name, i18n.DateTime(*in.RetryAt))}
-		}
-		return &core.Error{Code: core.ECONFLICT, Err: err, Message: fmt.Sprintf(
-			"Plugin «%s» được cài đặt sai (sai tệp khai báo hoặc mã kiểm tra) nên không khởi động lại được; vui lòng báo quản trị viên máy chủ.", name)}
-	}
-	return nil
+	return p.h.ResetForTenant(ctx, name, cur.Installed && cur.Enabled)
 }

@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -190,17 +189,8 @@ func (a *API) reset(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if !cur.Installed || !cur.Enabled {
-		return core.Errorf(core.ECONFLICT, "Chỉ khởi động lại được plugin đã cài đặt và đang bật cho đơn vị.")
-	}
-	_, err = a.Host.Reset(ctx, name)
-	if errors.Is(err, errNotResettable) {
-		return &core.Error{Code: core.ECONFLICT, Err: err, Message: fmt.Sprintf(
-			"Plugin «%s» được cài đặt sai (sai tệp khai báo hoặc mã kiểm tra) nên không khởi động lại được; vui lòng báo quản trị viên máy chủ.", name)}
-	}
-	if err != nil {
-		return &core.Error{Code: core.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
-			"Plugin «%s» vẫn lỗi sau khi khởi động lại nên tiếp tục bị tạm dừng; hệ thống sẽ tự thử lại sau %s.", name, viDuration(a.Host.opt.FailedCooldown))}
+	if err := a.Host.ResetForTenant(ctx, name, cur.Installed && cur.Enabled); err != nil {
+		return err
 	}
 	v, err := a.one(ctx, tenant, name)
 	if err != nil {

@@ -92,7 +92,7 @@ func TestAPIReset(t *testing.T) {
 			t.Errorf("failed plugin: %d %s", status, body)
 		}
 		status, body = do("POST", "/api/v1/t/p79/plugins/broken/reset", "", "")
-		if status != 503 || !strings.Contains(body, "vẫn lỗi sau khi khởi động lại") || !strings.Contains(body, "5 phút") {
+		if status != 503 || !strings.Contains(body, "vẫn lỗi sau khi khởi động lại") || !strings.Contains(body, "tự thử lại lúc ") {
 			t.Errorf("reset of a plugin that still cannot start: %d %s", status, body)
 		}
 		if strings.Contains(body, "exited") {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"doanbd/core"
+	"doanbd/core/i18n"
 )
 
 // Plugin statuses as shown by `doanbd plugin list` and the API.
@@ -216,6 +217,30 @@ func (h *Host) Plugin(name string) (Info, bool) {
 // errNotResettable is returned by Reset for a plugin that cannot start at
 // all here (not installed, or its manifest or checksum is wrong).
 var errNotResettable = errors.New("plugin cannot be reset")
+
+// ResetForTenant is Reset for a tenant's administrator, with the errors
+// they see: ECONFLICT when the tenant has not installed and enabled the
+// plugin or it cannot start here at all (wrong manifest or checksum),
+// EUNAVAILABLE when it failed again, with the time of its next try.
+func (h *Host) ResetForTenant(ctx context.Context, name string, enabled bool) error {
+	if !enabled {
+		return core.Errorf(core.ECONFLICT, "Chỉ khởi động lại được plugin đã cài đặt và đang bật cho đơn vị.")
+	}
+	_, err := h.Reset(ctx, name)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errNotResettable):
+		return &core.Error{Code: core.ECONFLICT, Err: err, Message: fmt.Sprintf(
+			"Plugin «%s» được cài đặt sai (sai tệp khai báo hoặc mã kiểm tra) nên không khởi động lại được; vui lòng báo quản trị viên máy chủ.", name)}
+	}
+	next := "sau " + viDuration(h.opt.FailedCooldown)
+	if in, ok := h.Plugin(name); ok && in.RetryAt != nil {
+		next = "lúc " + i18n.DateTime(*in.RetryAt)
+	}
+	return &core.Error{Code: core.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
+		"Plugin «%s» vẫn lỗi sau khi khởi động lại nên tiếp tục bị tạm dừng; hệ thống sẽ tự thử lại %s.", name, next)}
+}
 
 // Reset gives a plugin this process marked failed its second chance now
 // rather than after the cool-down: it is started and pinged at once, and
