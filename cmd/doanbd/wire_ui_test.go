@@ -49,16 +49,17 @@ func init() {
 		"POST /t/:tenant/plans/:id/actions":             pl,
 
 		// Administration.
-		"GET /t/:tenant/admin/plugins":        {},
-		"POST /t/:tenant/admin/plugins/:name": {Object: isoPlugin, ObjectParam: "name"},
-		"GET /t/:tenant/tenants":              {},
-		"POST /t/:tenant/tenants":             {Body: "slug=xx2&name=x&kind=affiliated"},
-		"GET /t/:tenant/admin/users":          {},
-		"POST /t/:tenant/admin/users":         {},
-		"POST /t/:tenant/admin/roles":         {},
-		"GET /t/:tenant/admin/audit":          {},
-		"GET /t/:tenant/admin/workflows":      {},
-		"POST /t/:tenant/admin/workflows":     {},
+		"GET /t/:tenant/admin/plugins":              {},
+		"POST /t/:tenant/admin/plugins/:name":       {Object: isoPlugin, ObjectParam: "name"},
+		"POST /t/:tenant/admin/plugins/:name/reset": {Object: isoPlugin, ObjectParam: "name"},
+		"GET /t/:tenant/tenants":                    {},
+		"POST /t/:tenant/tenants":                   {Body: "slug=xx2&name=x&kind=affiliated"},
+		"GET /t/:tenant/admin/users":                {},
+		"POST /t/:tenant/admin/users":               {},
+		"POST /t/:tenant/admin/roles":               {},
+		"GET /t/:tenant/admin/audit":                {},
+		"GET /t/:tenant/admin/workflows":            {},
+		"POST /t/:tenant/admin/workflows":           {},
 
 		// Budget estimate.
 		"GET /t/:tenant/budget":            {},
