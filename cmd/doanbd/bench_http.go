@@ -105,13 +105,15 @@ func (e *benchEnv) httpStack(ctx context.Context, name string, pg bool, plaind s
 		dbOpts = sqldb.Options{URL: owner, MaxConns: 2}
 	}
 	var rows []benchkit.Row
-	_, wall, cpu, err := runCLI(ctx, e.binary, env, "seed", "--synthetic", "--cadres", strconv.Itoa(sz.cadres))
+	// The 60 s goal is on the cadres; the list needs no enrolments (the
+	// pages benchmark seeds and times the whole national data set).
+	_, wall, cpu, err := runCLI(ctx, e.binary, env, "seed", "--synthetic", "--cadres", strconv.Itoa(sz.cadres), "--enrolments", "0")
 	if err != nil {
 		return nil, err
 	}
 	seedRow := benchkit.Row{Benchmark: name, Figure: fmt.Sprintf("seed --synthetic, %s cadres (wall time)", group(sz.cadres)),
 		Value: wall.Seconds(), Unit: "s",
-		Note: fmt.Sprintf("`doanbd seed --synthetic --cadres %d` in a fresh database, migrations and reference data included: "+
+		Note: fmt.Sprintf("`doanbd seed --synthetic --cadres %d --enrolments 0` in a fresh database, migrations, reference data, plans and classes included: "+
 			"%.0f cadres/s; CPU time %.1f s (user + system of the seed process); no baseline: the goal is absolute",
 			sz.cadres, float64(sz.cadres)/wall.Seconds(), cpu.Seconds())}
 	if !pg && !e.quick {
