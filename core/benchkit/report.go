@@ -37,7 +37,8 @@ func ReadMachine(dir string) Machine {
 	}
 	if out, err := gitOut(dir, "rev-parse", "--short=12", "HEAD"); err == nil {
 		m.Commit = out
-		if st, err := gitOut(dir, "status", "--porcelain", "--untracked-files=no"); err == nil && st != "" {
+		// The report itself may be rewritten by the run: it does not count.
+		if st, err := gitOut(dir, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!BENCHMARKS.md"); err == nil && st != "" {
 			m.Commit += " + uncommitted changes"
 		}
 	}
