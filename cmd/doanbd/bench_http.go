@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -75,34 +72,16 @@ func (e *benchEnv) benchHTTP(ctx context.Context) ([]benchkit.Row, error) {
 // httpStack seeds one database, starts both servers on it and measures.
 func (e *benchEnv) httpStack(ctx context.Context, name string, pg bool, plaind string, buildErr error) ([]benchkit.Row, error) {
 	sz := e.httpSizes()
-	data, err := e.scratch("http")
+	st, err := e.newServerStack(ctx, "http", pg)
 	if err != nil {
 		return nil, err
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	env := []string{"DOANBD_DATA_DIR=" + data, "DOANBD_LOG_LEVEL=warn", "DOANBD_PASSWORD=" + benchPassword,
-		"DOANBD_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key)}
-	plainEnv := []string{"PLAIND_SQLITE=" + filepath.Join(data, "doanbd.db")}
-	dbOpts := sqldb.Options{Path: filepath.Join(data, "doanbd.db")}
+	env, dbOpts := st.env, st.owner
+	plainEnv := []string{"PLAIND_SQLITE=" + st.sqlite}
 	if pg {
-		srv, err := e.postgres(ctx)
-		if err != nil {
-			return nil, err
-		}
-		owner, app, err := freshDatabase(ctx, srv.OwnerURL, srv.AppURL, "bench_http")
-		if err != nil {
-			return nil, err
-		}
-		redis, err := e.redisAddr()
-		if err != nil {
-			return nil, err
-		}
-		env = append(env, "DOANBD_DATABASE_URL="+app, "DOANBD_MIGRATE_DATABASE_URL="+owner, "DOANBD_REDIS_URL=redis://"+redis+"/0")
 		// The baseline skips tenant scoping: it reads as the owner, a
 		// superuser here, which row-level security does not restrict.
-		plainEnv = []string{"PLAIND_DATABASE_URL=" + owner}
-		dbOpts = sqldb.Options{URL: owner, MaxConns: 2}
+		plainEnv = []string{"PLAIND_DATABASE_URL=" + st.ownerURL}
 	}
 	var rows []benchkit.Row
 	// The 60 s goal is on the cadres; the list needs no enrolments (the

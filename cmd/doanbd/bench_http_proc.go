@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"doanbd/core/sqldb"
 )
 
 // child is a server started for the HTTP benchmark.
@@ -218,4 +222,50 @@ func (e *benchEnv) buildPlaind(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("go build of the baseline server failed: %v: %s", err, tail(string(out), 600))
 	}
 	return bin, nil
+}
+
+// serverStack is what a benchmark that starts `doanbd serve` needs: the
+// server's environment over a fresh data directory (SQLite) or a fresh
+// PostgreSQL database with Redis, and the database as its owner sees it
+// (ids to request, baselines that bypass row-level security).
+type serverStack struct {
+	env      []string
+	owner    sqldb.Options
+	sqlite   string // the SQLite file; "" on PostgreSQL
+	ownerURL string // "" on SQLite
+}
+
+// newServerStack prepares a serverStack in scratch directory name (and a
+// database of that name on PostgreSQL).
+func (e *benchEnv) newServerStack(ctx context.Context, name string, pg bool) (serverStack, error) {
+	data, err := e.scratch(name)
+	if err != nil {
+		return serverStack{}, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return serverStack{}, err
+	}
+	st := serverStack{env: []string{"DOANBD_DATA_DIR=" + data, "DOANBD_LOG_LEVEL=warn", "DOANBD_PASSWORD=" + benchPassword,
+		"DOANBD_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key)}}
+	if !pg {
+		st.sqlite = filepath.Join(data, "doanbd.db")
+		st.owner = sqldb.Options{Path: st.sqlite}
+		return st, nil
+	}
+	srv, err := e.postgres(ctx)
+	if err != nil {
+		return serverStack{}, err
+	}
+	owner, app, err := freshDatabase(ctx, srv.OwnerURL, srv.AppURL, "bench_"+name)
+	if err != nil {
+		return serverStack{}, err
+	}
+	redis, err := e.redisAddr()
+	if err != nil {
+		return serverStack{}, err
+	}
+	st.env = append(st.env, "DOANBD_DATABASE_URL="+app, "DOANBD_MIGRATE_DATABASE_URL="+owner, "DOANBD_REDIS_URL=redis://"+redis+"/0")
+	st.owner, st.ownerURL = sqldb.Options{URL: owner, MaxConns: 2}, owner
+	return st, nil
 }

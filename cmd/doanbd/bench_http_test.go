@@ -20,26 +20,10 @@ import (
 func TestBenchHTTPQuick(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "doanbd")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build doanbd: %v\n%s", err, out)
-	}
-	var log bytes.Buffer
-	env, err := newBenchEnv(true, bin, &log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	if _, err := env.postgres(ctx); err != nil {
-		if testenv.IsMissing(err) && !testenv.RequireExternal() {
-			t.Skipf("SKIPPED LOUDLY: %v", err)
-		}
-		t.Fatal(err)
-	}
+	env, log := quickBenchEnv(ctx, t)
 	rows, err := env.benchHTTP(ctx)
 	if err != nil {
-		t.Fatalf("%v\n%s", err, log.String())
+		t.Fatalf("%v\n%s", err, log)
 	}
 	for _, stack := range []string{"SQLite", "PostgreSQL"} {
 		figures := map[string]bool{}
@@ -73,4 +57,29 @@ func TestBenchHTTPQuick(t *testing.T) {
 	if !strings.Contains(md.String(), "roster list · PostgreSQL + Redis") {
 		t.Fatalf("report:\n%s", md.String())
 	}
+}
+
+// quickBenchEnv builds the binary and opens a quick-scale benchmark
+// environment on both stacks; without PostgreSQL the test is skipped loudly
+// (the reason names the missing package), or fails under
+// DOANBD_REQUIRE_EXTERNAL=1. The log collects the benchmark's progress.
+func quickBenchEnv(ctx context.Context, t *testing.T) (*benchEnv, *bytes.Buffer) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "doanbd")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build doanbd: %v\n%s", err, out)
+	}
+	log := new(bytes.Buffer)
+	env, err := newBenchEnv(true, bin, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	if _, err := env.postgres(ctx); err != nil {
+		if testenv.IsMissing(err) && !testenv.RequireExternal() {
+			t.Skipf("SKIPPED LOUDLY: %v", err)
+		}
+		t.Fatal(err)
+	}
+	return env, log
 }

@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -57,31 +54,11 @@ func (e *benchEnv) benchPages(ctx context.Context) ([]benchkit.Row, error) {
 // pagesStack seeds one database, starts `doanbd serve` on it and measures.
 func (e *benchEnv) pagesStack(ctx context.Context, name string, pg bool) ([]benchkit.Row, error) {
 	cadres, iterations := e.pagesSizes()
-	data, err := e.scratch("pages")
+	st, err := e.newServerStack(ctx, "pages", pg)
 	if err != nil {
 		return nil, err
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	env := []string{"DOANBD_DATA_DIR=" + data, "DOANBD_LOG_LEVEL=warn", "DOANBD_PASSWORD=" + benchPassword,
-		"DOANBD_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key)}
-	dbOpts := sqldb.Options{Path: filepath.Join(data, "doanbd.db")}
-	if pg {
-		srv, err := e.postgres(ctx)
-		if err != nil {
-			return nil, err
-		}
-		owner, app, err := freshDatabase(ctx, srv.OwnerURL, srv.AppURL, "bench_pages")
-		if err != nil {
-			return nil, err
-		}
-		redis, err := e.redisAddr()
-		if err != nil {
-			return nil, err
-		}
-		env = append(env, "DOANBD_DATABASE_URL="+app, "DOANBD_MIGRATE_DATABASE_URL="+owner, "DOANBD_REDIS_URL=redis://"+redis+"/0")
-		dbOpts = sqldb.Options{URL: owner, MaxConns: 2}
-	}
+	env, dbOpts := st.env, st.owner
 	enrolments := 4 * cadres
 	_, wall, cpu, err := runCLI(ctx, e.binary, env, "seed", "--synthetic", "--cadres", strconv.Itoa(cadres), "--enrolments", strconv.Itoa(enrolments))
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,25 +165,10 @@ func TestBenchPagesQueryCount(t *testing.T) {
 func TestBenchPagesQuick(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "doanbd")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build doanbd: %v\n%s", err, out)
-	}
-	var log bytes.Buffer
-	env, err := newBenchEnv(true, bin, &log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	if _, err := env.postgres(ctx); err != nil {
-		if testenv.IsMissing(err) && !testenv.RequireExternal() {
-			t.Skipf("SKIPPED LOUDLY: %v", err)
-		}
-		t.Fatal(err)
-	}
+	env, log := quickBenchEnv(ctx, t)
 	rows, err := env.benchPages(ctx)
 	if err != nil {
-		t.Fatalf("%v\n%s", err, log.String())
+		t.Fatalf("%v\n%s", err, log)
 	}
 	want := 2 * (1 + len(mainPages(pageIDs{})) + len(sizePairs(pageIDs{}))) // with the seed row
 	if len(rows) != want {
