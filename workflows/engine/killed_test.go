@@ -1,17 +1,14 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -122,7 +119,7 @@ func (f mailerFunc) Send(ctx context.Context, to, subject, body string) error {
 // worker's tasks stay "active" until their lease expires (30 s).
 func TestKilledDuringEffects(t *testing.T) {
 	if os.Getenv(envEffChild) != "" {
-		t.Skip("child process")
+		t.Skip("this process is the child that TestKilledDuringEffects started; the parent reports")
 	}
 	t.Parallel() // mostly waits for leases: overlap the cases
 	for _, dialect := range []string{sqldb.SQLite, sqldb.Postgres} {
@@ -160,8 +157,8 @@ func killDuringEffects(t *testing.T, dialect, mode string) {
 	env := []string{envEffDB + "=" + dbURL, envEffRedis + "=" + redis, envEffSMTP + "=" + sink.Addr()}
 
 	c1 := startEffectsChild(t, mode, env)
-	c1.expect(t, "BLOCKED")
-	c1.kill()
+	c1.Expect(t, "BLOCKED", 1)
+	c1.Kill()
 	if n := len(sink.Messages()); n != 0 {
 		t.Fatalf("%d e-mails sent before the kill; the child should have stopped before any", n)
 	}
@@ -172,13 +169,13 @@ func killDuringEffects(t *testing.T, dialect, mode string) {
 	}
 
 	c2 := startEffectsChild(t, "normal", env)
-	c2.expect(t, "RUNNING")
+	c2.Expect(t, "RUNNING", 1)
 	waitLong(t, "every effect after the restart", func() bool {
 		st, err := outbox.ReadStats(ctx, db) // SLA timers (due in days) are not due
 		return err == nil && st.OldestDueAge == 0 && countAllNotes(t, owner) == wantNotes &&
 			len(sink.Messages()) == wantNotes && countRecomputes(t, owner) == 1
 	})
-	c2.kill() // nothing can run twice after this: check the totals
+	c2.Kill() // nothing can run twice after this: check the totals
 	if n := countAllNotes(t, owner); n != wantNotes {
 		t.Fatalf("%d notifications, want %d", n, wantNotes)
 	}
@@ -268,59 +265,7 @@ func waitLong(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-type effectsChild struct {
-	cmd   *exec.Cmd
-	lines chan string
-	done  chan struct{}
-}
-
-func startEffectsChild(t *testing.T, mode string, env []string) *effectsChild {
+func startEffectsChild(t *testing.T, mode string, env []string) *testenv.Child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestEffectsChild$", "-test.timeout=10m")
-	cmd.Env = append(append(os.Environ(), envEffChild+"="+mode), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &effectsChild{cmd: cmd, lines: make(chan string, 100), done: make(chan struct{})}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-		}
-		close(c.lines)
-	}()
-	go func() { _ = cmd.Wait(); close(c.done) }()
-	t.Cleanup(c.kill)
-	return c
-}
-
-// expect waits for a stdout line starting with prefix.
-func (c *effectsChild) expect(t *testing.T, prefix string) {
-	t.Helper()
-	timeout := time.After(2 * time.Minute)
-	for {
-		select {
-		case l, ok := <-c.lines:
-			if !ok {
-				t.Fatalf("child exited before printing %q", prefix)
-			}
-			if strings.HasPrefix(l, prefix) {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("child did not print %q", prefix)
-		}
-	}
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (c *effectsChild) kill() {
-	_ = c.cmd.Process.Signal(syscall.SIGKILL)
-	<-c.done
+	return testenv.StartChild(t, "TestEffectsChild", append([]string{envEffChild + "=" + mode}, env...)...)
 }

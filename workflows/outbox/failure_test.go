@@ -1,16 +1,13 @@
 package outbox_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -81,65 +78,13 @@ func TestOutboxChild(t *testing.T) {
 	select {}
 }
 
-type child struct {
-	cmd   *exec.Cmd
-	lines chan string
-	done  chan struct{}
-}
-
-func startChild(t *testing.T, s *stack, mode string) *child {
+func startChild(t *testing.T, s *stack, mode string) *testenv.Child {
 	t.Helper()
 	redisEnv := "embedded"
 	if s.real {
 		redisEnv = s.conn.Addr + "/" + strconv.Itoa(s.conn.DB)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestOutboxChild$", "-test.timeout=10m")
-	cmd.Env = append(os.Environ(), envChild+"="+mode, envDB+"="+s.dbURL, envRedis+"="+redisEnv)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, lines: make(chan string, 100), done: make(chan struct{})}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-		}
-		close(c.lines)
-	}()
-	go func() { _ = cmd.Wait(); close(c.done) }()
-	t.Cleanup(c.kill)
-	return c
-}
-
-// expect waits for n stdout lines starting with prefix.
-func (c *child) expect(t *testing.T, prefix string, n int) {
-	t.Helper()
-	timeout := time.After(2 * time.Minute)
-	for seen := 0; seen < n; {
-		select {
-		case l, ok := <-c.lines:
-			if !ok {
-				t.Fatalf("child exited after %d of %d %q lines", seen, n, prefix)
-			}
-			if strings.HasPrefix(l, prefix) {
-				seen++
-			}
-		case <-timeout:
-			t.Fatalf("child printed %d of %d %q lines", seen, n, prefix)
-		}
-	}
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (c *child) kill() {
-	_ = c.cmd.Process.Signal(syscall.SIGKILL)
-	<-c.done
+	return testenv.StartChild(t, "TestOutboxChild", envChild+"="+mode, envDB+"="+s.dbURL, envRedis+"="+redisEnv)
 }
 
 // (b) The process is killed (SIGKILL) after the commit, while its handler is
@@ -149,7 +94,7 @@ func (c *child) kill() {
 // lease expires (30 s), then the relay replaces them.
 func TestKilledDuringHandler(t *testing.T) {
 	if os.Getenv(envChild) != "" {
-		t.Skip("child process")
+		t.Skip("this process is the child that TestKilledDuringHandler started; the parent reports")
 	}
 	t.Parallel() // mostly waits for a lease to expire: overlap it with the others
 	for _, b := range backends {
@@ -165,8 +110,8 @@ func TestKilledDuringHandler(t *testing.T) {
 			if !b.real {
 				inFlight = 1
 			}
-			c1.expect(t, "BLOCKED", inFlight)
-			c1.kill()
+			c1.Expect(t, "BLOCKED", inFlight)
+			c1.Kill()
 			if n := notDone(t, s); n != rows {
 				t.Fatalf("%d rows not done after the kill, want %d", n, rows)
 			}
@@ -174,9 +119,9 @@ func TestKilledDuringHandler(t *testing.T) {
 				t.Fatalf("effects of killed handlers were committed: %v", e)
 			}
 			c2 := startChild(t, s, "normal")
-			c2.expect(t, "RUNNING", 1)
+			c2.Expect(t, "RUNNING", 1)
 			waitAllDone(t, s, 2*time.Minute)
-			c2.kill()
+			c2.Kill()
 			checkExactlyOnce(t, s, rows)
 		})
 	}
