@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -45,7 +43,7 @@ func insertStaged(ctx context.Context, tx bun.Tx, dialect string, rows []stagedR
 		st := stmts[len(chunk)]
 		if st == nil {
 			var err error
-			if st, err = tx.Tx.PrepareContext(ctx, multiInsert(dialect, "cadre_import_rows", stagedCols, len(chunk))); err != nil {
+			if st, err = tx.Tx.PrepareContext(ctx, sqldb.MultiInsert(dialect, "cadre_import_rows", stagedCols, len(chunk))); err != nil {
 				return fmt.Errorf("stage rows: %w", err)
 			}
 			stmts[len(chunk)] = st
@@ -59,31 +57,4 @@ func insertStaged(ctx context.Context, tx bun.Tx, dialect string, rows []stagedR
 		}
 	}
 	return nil
-}
-
-// multiInsert is INSERT INTO table (cols) VALUES (…), … for n rows, with
-// the dialect's placeholders.
-func multiInsert(dialect, table string, cols []string, n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-	k := 0
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			k++
-			if dialect == sqldb.Postgres {
-				b.WriteString("$" + strconv.Itoa(k))
-			} else {
-				b.WriteByte('?')
-			}
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 	"time"
 
 	"doanbd/core/cadre"
@@ -108,7 +106,7 @@ func insertAll(ctx context.Context, tx *sql.Tx, dialect, table string, cols []st
 		st := stmts[len(chunk)]
 		if st == nil {
 			var err error
-			if st, err = tx.PrepareContext(ctx, insertSQL(dialect, table, cols, len(chunk))); err != nil {
+			if st, err = tx.PrepareContext(ctx, sqldb.MultiInsert(dialect, table, cols, len(chunk))); err != nil {
 				return fmt.Errorf("bulk insert into %s: %w", table, err)
 			}
 			stmts[len(chunk)] = st
@@ -122,31 +120,6 @@ func insertAll(ctx context.Context, tx *sql.Tx, dialect, table string, cols []st
 		}
 	}
 	return nil
-}
-
-func insertSQL(dialect, table string, cols []string, n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-	k := 0
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			k++
-			if dialect == sqldb.Postgres {
-				b.WriteString("$" + strconv.Itoa(k))
-			} else {
-				b.WriteByte('?')
-			}
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }
 
 // Load fills tenant with n synthetic cadres in batches of 10,000 (one
