@@ -353,11 +353,14 @@ func (r *outboxRig) measure(ctx context.Context, n int, paced time.Duration, pro
 		return res, err
 	}
 	produced := time.Since(start)
+	t.mu.Lock()
+	atProduced := len(t.lags)
+	t.mu.Unlock()
 	last, err := t.wait(ctx, kind)
 	if err != nil {
 		return res, err
 	}
-	fmt.Fprintf(r.log, "bench:   %s: %d produced in %s, handled in %s\n", kind, n, produced.Round(time.Millisecond), last.Sub(start).Round(time.Millisecond))
+	fmt.Fprintf(r.log, "bench:   %s: %d produced in %s (%d handled by then), handled in %s\n", kind, n, produced.Round(time.Millisecond), atProduced, last.Sub(start).Round(time.Millisecond))
 	res.throughput = float64(n) / last.Sub(start).Seconds()
 	if paced <= 0 {
 		return res, nil
