@@ -183,6 +183,11 @@ func (a *App) Run(ctx context.Context, r Roles, ready func(addr string)) error {
 	}
 	if srv != nil {
 		srv.Shutdown() // waits up to half for running handlers, then requeues them
+		// The finished effect jobs' done marks are written in the background:
+		// let them land, so those jobs do not run again after a restart.
+		fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		errs = append(errs, a.Worker.Flush(fctx))
+		cancel()
 	}
 	errs = append(errs, g.Wait())
 	return errors.Join(errs...)

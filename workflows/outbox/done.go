@@ -30,7 +30,8 @@ type doneMarker struct {
 
 	mu      sync.Mutex
 	pending []string
-	writing bool // a goroutine is writing batches
+	writing bool          // a goroutine is writing batches
+	idle    chan struct{} // closed when that goroutine ends (Flush waits on it)
 }
 
 // maxDoneBatch bounds the ids in one UPDATE (its IN list).
@@ -43,7 +44,26 @@ func (m *doneMarker) mark(id string) {
 	m.pending = append(m.pending, id)
 	if !m.writing {
 		m.writing = true
+		m.idle = make(chan struct{})
 		go m.writeBatches()
+	}
+}
+
+// flush waits until every id marked so far has been written (or given up
+// on), or ctx ends.
+func (m *doneMarker) flush(ctx context.Context) error {
+	m.mu.Lock()
+	if !m.writing {
+		m.mu.Unlock()
+		return nil
+	}
+	idle := m.idle
+	m.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("outbox: done marks not all written: %w", ctx.Err())
 	}
 }
 
@@ -60,6 +80,7 @@ func (m *doneMarker) writeBatches() {
 		}
 		if len(ids) == 0 {
 			m.writing = false
+			close(m.idle)
 			m.mu.Unlock()
 			return
 		}

@@ -365,3 +365,49 @@ func TestStatsAndPurge(t *testing.T) {
 		})
 	}
 }
+
+// Worker.Flush returns once the done marks of every effect handler that has
+// returned are written: what a shutdown waits for, so finished jobs do not
+// run again after a restart.
+func TestFlushWritesDoneMarks(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, b)
+			ctx := testCtx(t)
+			w := outbox.NewWorker(s.db, s.log, outbox.NewMetrics(nil))
+			var ran atomic.Int64
+			w.HandleEffect(effectKind, func(context.Context, outbox.Delivery) error { ran.Add(1); return nil })
+			ids := add(t, s, "tw", 1000)
+			// Delivered straight to the worker's handler, many at once, as
+			// Asynq would; no relay or queue.
+			var wg sync.WaitGroup
+			errs := make(chan error, len(ids))
+			for _, id := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					env, _ := json.Marshal(map[string]any{"id": id, "t": "tw", "p": nil})
+					errs <- w.Mux().ProcessTask(ctx, asynq.NewTask(effectKind, env))
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := notDone(t, s); n != 0 || ran.Load() != int64(len(ids)) {
+				t.Fatalf("after Flush: %d rows not done, %d effects of %d", n, ran.Load(), len(ids))
+			}
+			if err := w.Flush(ctx); err != nil { // nothing pending: returns at once
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -128,6 +128,12 @@ func (w *Worker) isDone(ctx context.Context, id string) (bool, error) {
 	return true, nil
 }
 
+// Flush waits until the rows of every effect handler that has returned are
+// marked done (they are written in the background, see doneMarker), or ctx
+// ends. Call it after the Asynq server has stopped, so a shutdown does not
+// leave finished jobs to run again once their rows are stale.
+func (w *Worker) Flush(ctx context.Context) error { return w.done.flush(ctx) }
+
 // markDone claims the row; false means another delivery already finished it.
 // On PostgreSQL the UPDATE locks the row, so a concurrent duplicate delivery
 // waits for this transaction and then finds nothing to claim.
