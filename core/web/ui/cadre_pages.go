@@ -39,6 +39,7 @@ type cadreDetailData struct {
 	Sensitive    *cadre.Sensitive
 	CanWrite     bool
 	CanSensitive bool
+	CanEnrol     bool // the "record a training" page exists (and CanWrite)
 	// The "record a position" form.
 	Kinds  []option
 	Units  []option
@@ -110,6 +111,7 @@ func (u *UI) cadreDetail(c *gin.Context, v *View) (*cadreDetailData, error) {
 	}
 	d := &cadreDetailData{Row: u.cadreRowOf(p, it, names, titles), Cadre: it,
 		CanWrite: u.can(c, v, objCadre, actWrite) && it.Status != cadre.TransferredOut, CanSensitive: u.can(c, v, objCadre, actReadSensitive)}
+	d.CanEnrol = d.CanWrite && u.programs != nil
 	for _, ps := range positions {
 		d.Positions = append(d.Positions, positionRow{Kind: p.Label("cadre.position.", ps.Kind), Unit: names[ps.UnitID],
 			Title: titleName(ps.Title), From: ps.StartedOn.VN(), To: ps.EndedOn.VN(), Decision: ps.Decision, Note: ps.Note})

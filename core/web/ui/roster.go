@@ -28,6 +28,7 @@ type Roster interface {
 	AddPosition(ctx context.Context, tenant, cadreID string, in roster.PositionInput) (cadre.Position, error)
 	Planning(ctx context.Context, tenant, cadreID string) ([]cadre.Planning, error)
 	Enrolments(ctx context.Context, tenant, cadreID string) ([]cadre.Enrolment, error)
+	RecordEnrolment(ctx context.Context, tenant, cadreID string, in cadre.EnrolmentInput) (cadre.Enrolment, error)
 	ListUnits(ctx context.Context, tenant string, f roster.UnitFilter) ([]cadre.Unit, int, error)
 	UnitIndex(ctx context.Context, tenant string) (*roster.UnitLookup, error)
 	Nominees(ctx context.Context, tenant string, ids []string) (map[string]roster.Nominee, error)
@@ -48,6 +49,10 @@ func (u *UI) registerRoster(s *web.Server) {
 	s.TenantPage(http.MethodGet, "/cadres/:id/edit", objCadre, actWrite, u.cadreEdit)
 	s.TenantPage(http.MethodPost, "/cadres/:id", objCadre, actWrite, u.cadreUpdate)
 	s.TenantPage(http.MethodPost, "/cadres/:id/positions", objCadre, actWrite, u.cadreAddPosition)
+	if u.programs != nil { // the form picks the programme from the catalogue
+		s.TenantPage(http.MethodGet, "/cadres/:id/enrolments/new", objCadre, actWrite, u.enrolmentNew)
+		s.TenantPage(http.MethodPost, "/cadres/:id/enrolments", objCadre, actWrite, u.enrolmentCreate)
+	}
 	s.TenantPage(http.MethodGet, "/units/options", objUnit, actRead, u.unitOptions)
 	s.TenantPage(http.MethodGet, "/cadres/pick", objCadre, actRead, u.cadrePick)
 	u.sections = append(u.sections, section{label: "nav.roster", path: "/cadres", obj: objCadre, act: actRead})

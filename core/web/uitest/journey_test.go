@@ -152,6 +152,26 @@ func TestPlanJourney(t *testing.T) {
 	exp := b.fetch(b.attr("#export-xlsx", "href"))
 	b.Check(strings.HasPrefix(exp, "200 application/vnd.openxmlformats"), "roster export: %s", exp)
 
+	// Her training so far, recorded from her record: a mistake first (a
+	// completed training needs its date), then the whole entry.
+	b.Submit("open her record", chromedp.Click(chromedp.CSS("#cadre-table td a")))
+	b.Submit("open the training form", chromedp.Click(chromedp.CSS("#add-enrolment")))
+	st = b.Submit("record a training without its completion date",
+		chromedp.SetValue(chromedp.CSS("#f-program"), "TW2-CB"),
+		chromedp.SendKeys(chromedp.CSS("#f-start_on"), "02/03/2026"),
+		chromedp.Click(chromedp.CSS("#enrolment-save")),
+	)
+	b.Check(st == 422, "incomplete training: status %d", st)
+	b.Expect("main", "không được để trống khi đã hoàn thành")
+	st = b.Submit("record the completed training",
+		chromedp.SendKeys(chromedp.CSS("#f-completed_on"), "06/03/2026"),
+		chromedp.SendKeys(chromedp.CSS("#f-certificate_no"), "15/2026/CC-TĐ"),
+		chromedp.Click(chromedp.CSS("#enrolment-save")),
+	)
+	b.Check(st == 200 && strings.HasPrefix(b.Path(), "/t/p79/cadres/"), "training recorded: %d %s", st, b.Path())
+	b.Expect("section[aria-labelledby=h-enrolments]", "15/2026/CC-TĐ")
+	b.Expect("section[aria-labelledby=h-enrolments]", "Hoàn thành")
+
 	// 2. Next year's plan with two classes.
 	b.Open("/t/p79/plans")
 	b.Submit("create the annual plan", chromedp.Click(chromedp.CSS("#plan-create")))
