@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +59,11 @@ func benchCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := benchkit.Run(ctx, env.log, benches)
+			settle := 2 * time.Minute // see benchkit.Run
+			if quick {
+				settle = 0
+			}
+			rows := benchkit.Run(ctx, env.log, benches, settle)
 			if ctx.Err() != nil {
 				return fmt.Errorf("bench interrupted: %w", ctx.Err())
 			}

@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -106,9 +109,18 @@ type Benchmark struct {
 }
 
 // Run runs the benchmarks in order, logging progress to log.
-func Run(ctx context.Context, log io.Writer, benches []Benchmark) []Row {
+//
+// With settle > 0 each benchmark first waits, up to settle, for the machine to
+// be quiet (see Settle): work left behind by the one before it — PostgreSQL's
+// autovacuum of a freshly loaded database, a server still exiting — would
+// otherwise be measured as part of the next one.
+func Run(ctx context.Context, log io.Writer, benches []Benchmark, settle time.Duration) []Row {
 	var rows []Row
 	for _, b := range benches {
+		if settle > 0 {
+			waited, busy := Settle(ctx, settle)
+			fmt.Fprintf(log, "bench: %s: machine quiet after %s (CPU busy %.0f%%)\n", b.Name, waited.Round(100*time.Millisecond), 100*busy)
+		}
 		start := time.Now()
 		fmt.Fprintf(log, "bench: %s …\n", b.Name)
 		got, err := b.Run(ctx)
@@ -184,4 +196,65 @@ func groupThousands(s string) string {
 		return "-" + string(out)
 	}
 	return string(out)
+}
+
+// quietBusy is the share of all CPUs below which the machine counts as quiet.
+const quietBusy = 0.15
+
+// Settle waits until the machine's CPUs were busy less than quietBusy of a
+// whole second (read from /proc/stat), or until max has passed, and returns
+// how long it waited and the last second's busy share. Where /proc/stat
+// cannot be read it returns at once.
+func Settle(ctx context.Context, max time.Duration) (time.Duration, float64) {
+	start := time.Now()
+	busy := 0.0
+	prev, err := cpuTimes()
+	if err != nil {
+		return 0, 0
+	}
+	for time.Since(start) < max && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+		cur, err := cpuTimes()
+		if err != nil {
+			break
+		}
+		if total := cur.total - prev.total; total > 0 {
+			busy = float64(total-(cur.idle-prev.idle)) / float64(total)
+		}
+		prev = cur
+		if busy < quietBusy {
+			break
+		}
+	}
+	return time.Since(start), busy
+}
+
+type cpuSample struct{ total, idle uint64 }
+
+// cpuTimes reads the all-CPU line of /proc/stat (idle includes iowait).
+func cpuTimes() (cpuSample, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuSample{}, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return cpuSample{}, fmt.Errorf("unexpected /proc/stat line %q", line)
+	}
+	var s cpuSample
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return cpuSample{}, fmt.Errorf("/proc/stat: %w", err)
+		}
+		s.total += n
+		if i == 3 || i == 4 { // idle, iowait
+			s.idle += n
+		}
+	}
+	return s, nil
 }

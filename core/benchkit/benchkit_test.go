@@ -53,9 +53,12 @@ func TestRunAndReport(t *testing.T) {
 				Baseline: &Baseline{Name: "raw", Value: 20000}, Goal: Goal{Kind: RatioAtLeast, Limit: 0.5}, Note: "how"}}, nil
 		}},
 		{Name: "broken", Run: func(context.Context) ([]Row, error) { return nil, errors.New("no server") }},
-	})
+	}, 1100*time.Millisecond)
 	if len(rows) != 2 || rows[1].Skipped != "no server" {
 		t.Fatalf("rows %+v", rows)
+	}
+	if n := strings.Count(log.String(), ": machine quiet after "); n != 2 {
+		t.Errorf("%d settle lines in the log:\n%s", n, log.String())
 	}
 	var out bytes.Buffer
 	m := Machine{CPU: "Test CPU", Cores: 2, MemoryMB: 2048, OS: "linux/amd64", Go: "go1.x", Date: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC), Commit: "abc"}
@@ -79,5 +82,22 @@ func TestReadMachine(t *testing.T) {
 	m := ReadMachine(".")
 	if m.Cores < 1 || m.Go == "" || m.Date.IsZero() {
 		t.Fatalf("%+v", m)
+	}
+}
+
+// Settle samples /proc/stat once a second and gives up at its limit.
+func TestSettle(t *testing.T) {
+	start := time.Now()
+	waited, busy := Settle(context.Background(), 2500*time.Millisecond)
+	if waited < time.Second || waited > 4*time.Second || time.Since(start) > 4*time.Second {
+		t.Errorf("waited %s (%s by the clock)", waited, time.Since(start))
+	}
+	if busy < 0 || busy > 1 {
+		t.Errorf("busy share %v", busy)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if waited, _ := Settle(ctx, time.Minute); waited > time.Second {
+		t.Errorf("a cancelled context waited %s", waited)
 	}
 }
