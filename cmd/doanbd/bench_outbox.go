@@ -206,6 +206,7 @@ type outboxRig struct {
 	client *asynq.Client
 	insp   *asynq.Inspector
 	srv    *asynq.Server
+	worker *outbox.Worker
 	cancel context.CancelFunc
 	done   chan struct{}
 	log    io.Writer
@@ -258,6 +259,7 @@ func startOutboxRig(cfg config.Config, db *sqldb.DB, conn asynq.RedisClientOpt, 
 	mux.HandleFunc(benchRawKind, raw)
 	mux.HandleFunc(benchDualKind, raw)
 	r.track.Store(newTracker(0))
+	r.worker = w
 	r.srv = asynq.NewServer(conn, workerConfig(cfg, quiet))
 	if err := r.srv.Start(mux); err != nil {
 		r.client.Close()
@@ -275,6 +277,10 @@ func (r *outboxRig) stop() {
 	r.cancel()
 	<-r.done
 	r.srv.Shutdown()
+	// As a worker process does on shutdown: the last done marks are written.
+	fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_ = r.worker.Flush(fctx)
+	cancel()
 	r.client.Close()
 	r.insp.Close()
 }

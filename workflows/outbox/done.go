@@ -103,11 +103,15 @@ func (m *doneMarker) write(ids []string) error {
 	defer cancel()
 	// Not a transaction: one statement commits on its own (and Exec with the
 	// values inlined is one round trip on PostgreSQL).
-	_, err := m.db.NewUpdate().Model((*Row)(nil)).
-		Set("done_at = ?", time.Now().UTC()).Set("attempts = attempts + 1").
-		Where("id IN (?) AND done_at IS NULL", bun.In(ids)).Exec(ctx)
+	_, err := doneBatchQuery(m.db.DB, ids, time.Now().UTC()).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("mark %d outbox rows done: %w", len(ids), err)
 	}
 	return nil
+}
+
+// doneBatchQuery marks the rows of ids done (those not done yet).
+func doneBatchQuery(db bun.IDB, ids []string, now time.Time) *bun.UpdateQuery {
+	return db.NewUpdate().Model((*Row)(nil)).Set("done_at = ?", now).Set("attempts = attempts + 1").
+		Where("id IN (?)", bun.In(ids)).Where(notDone)
 }

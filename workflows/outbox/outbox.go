@@ -21,6 +21,15 @@ import (
 	"doanbd/core/sqldb"
 )
 
+// notDone is "the row is not done yet" in statements that name their rows by
+// id. It is written so that it cannot match the predicate of the partial index
+// outbox_pending (WHERE done_at IS NULL): PostgreSQL would otherwise weigh
+// that index for them and, while its statistics still describe it as nearly
+// empty (after a quiet spell, until autovacuum catches up), walk every pending
+// row — SLA timers included — for each job instead of one primary-key lookup.
+// TestIDStatementsUsePrimaryKey shows the plans.
+const notDone = "COALESCE(done_at IS NULL, FALSE)"
+
 // Row is one job in the outbox table.
 type Row struct {
 	bun.BaseModel `bun:"table:outbox"`

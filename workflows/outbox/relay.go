@@ -261,7 +261,7 @@ func (r *Relay) release(ctx context.Context, ids []string) error {
 	defer cancel()
 	return r.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model((*Row)(nil)).Set("enqueued_at = NULL").
-			Where("id IN (?) AND done_at IS NULL", bun.In(ids)).Exec(ctx); err != nil {
+			Where("id IN (?)", bun.In(ids)).Where(notDone).Exec(ctx); err != nil {
 			return fmt.Errorf("release unsent outbox rows: %w", err)
 		}
 		return nil

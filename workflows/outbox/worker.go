@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -61,9 +62,9 @@ type Worker struct {
 
 // NewWorker returns a worker with no handlers.
 func NewWorker(db *sqldb.DB, log *slog.Logger, m *Metrics) *Worker {
-	q := "SELECT 1 FROM outbox WHERE id = ? AND done_at IS NOT NULL"
+	q := isDoneSQL
 	if db.Dialect == sqldb.Postgres {
-		q = "SELECT 1 FROM outbox WHERE id = $1 AND done_at IS NOT NULL"
+		q = strings.Replace(q, "?", "$1", 1)
 	}
 	return &Worker{db: db, log: log, metrics: m, mux: asynq.NewServeMux(), kinds: map[string]bool{},
 		done: &doneMarker{db: db, log: log}, isDoneQ: q}
@@ -113,19 +114,17 @@ func (w *Worker) HandleEffect(kind string, h EffectHandler) {
 	})
 }
 
-// isDone reports whether the row is done. The id is a bind parameter (bun
-// would inline it), so PostgreSQL prepares this statement once per connection
-// rather than on every job.
+// isDone reports whether the row is done (a missing row is not).
 func (w *Worker) isDone(ctx context.Context, id string) (bool, error) {
-	var one int
-	err := w.db.Read.DB.QueryRowContext(ctx, w.isDoneQ, id).Scan(&one)
+	var done bool
+	err := w.db.Read.DB.QueryRowContext(ctx, w.isDoneQ, id).Scan(&done)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("check outbox row %s: %w", id, err)
 	}
-	return true, nil
+	return done, nil
 }
 
 // Flush waits until the rows of every effect handler that has returned are
@@ -134,15 +133,15 @@ func (w *Worker) isDone(ctx context.Context, id string) (bool, error) {
 // leave finished jobs to run again once their rows are stale.
 func (w *Worker) Flush(ctx context.Context) error { return w.done.flush(ctx) }
 
+// isDoneSQL reads whether a row is done (no row: not done either). The
+// done_at test is in the result, not the WHERE clause: see notDone.
+const isDoneSQL = "SELECT done_at IS NOT NULL FROM outbox WHERE id = ?"
+
 // markDone claims the row; false means another delivery already finished it.
 // On PostgreSQL the UPDATE locks the row, so a concurrent duplicate delivery
 // waits for this transaction and then finds nothing to claim.
 func markDone(ctx context.Context, tx bun.Tx, d Delivery) (bool, error) {
-	res, err := tx.NewUpdate().Model((*Row)(nil)).
-		Set("done_at = ?", time.Now().UTC()).
-		Set("attempts = attempts + 1").
-		Where("id = ? AND tenant_id = ? AND done_at IS NULL", d.ID, d.Tenant).
-		Exec(ctx)
+	res, err := markDoneQuery(tx, d, time.Now().UTC()).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("mark outbox row %s done: %w", d.ID, err)
 	}
@@ -151,6 +150,11 @@ func markDone(ctx context.Context, tx bun.Tx, d Delivery) (bool, error) {
 		return false, fmt.Errorf("mark outbox row %s done: %w", d.ID, err)
 	}
 	return n == 1, nil
+}
+
+func markDoneQuery(db bun.IDB, d Delivery, now time.Time) *bun.UpdateQuery {
+	return db.NewUpdate().Model((*Row)(nil)).Set("done_at = ?", now).Set("attempts = attempts + 1").
+		Where("id = ? AND tenant_id = ?", d.ID, d.Tenant).Where(notDone)
 }
 
 func (w *Worker) register(kind string, run func(context.Context, Delivery) error) {
@@ -188,7 +192,7 @@ func (w *Worker) recordError(ctx context.Context, d Delivery, cause error) {
 	}
 	err := w.db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewUpdate().Model((*Row)(nil)).Set("attempts = attempts + 1").Set("last_error = ?", msg).
-			Where("id = ? AND done_at IS NULL", d.ID).Exec(ctx)
+			Where("id = ?", d.ID).Where(notDone).Exec(ctx)
 		return err
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
