@@ -60,22 +60,36 @@ func TestBenchHTTPQuick(t *testing.T) {
 }
 
 // quickBenchEnv builds the binary and opens a quick-scale benchmark
-// environment on both stacks; without PostgreSQL the test is skipped loudly
-// (the reason names the missing package), or fails under
-// DOANBD_REQUIRE_EXTERNAL=1. The log collects the benchmark's progress.
+// environment on both stacks (see quickBenchServers). The log collects the
+// benchmark's progress.
 func quickBenchEnv(ctx context.Context, t *testing.T) (*benchEnv, *bytes.Buffer) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "doanbd")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build doanbd: %v\n%s", err, out)
 	}
+	return quickBenchServers(ctx, t, bin)
+}
+
+// quickBenchServers opens a quick-scale benchmark environment that starts
+// bin for its process benchmarks ("" for none) and has its throwaway
+// PostgreSQL and redis-server running; without them the test is skipped
+// loudly (the reason names the missing package), or fails under
+// DOANBD_REQUIRE_EXTERNAL=1.
+func quickBenchServers(ctx context.Context, t *testing.T, bin string) (*benchEnv, *bytes.Buffer) {
+	t.Helper()
 	log := new(bytes.Buffer)
 	env, err := newBenchEnv(true, bin, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { env.Close() })
-	if _, err := env.postgres(ctx); err != nil {
+	_, pgErr := env.postgres(ctx)
+	_, rdErr := env.redisAddr()
+	for _, err := range []error{pgErr, rdErr} {
+		if err == nil {
+			continue
+		}
 		if testenv.IsMissing(err) && !testenv.RequireExternal() {
 			t.Skipf("SKIPPED LOUDLY: %v", err)
 		}

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"doanbd/core/benchkit"
-	"doanbd/core/testenv"
 )
 
 // TestBenchWorkflowsQuick runs the workflow benchmark at the quick scale on
@@ -18,23 +16,7 @@ import (
 func TestBenchWorkflowsQuick(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	log := new(bytes.Buffer)
-	env, err := newBenchEnv(true, "", log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	_, pgErr := env.postgres(ctx)
-	_, rdErr := env.redisAddr()
-	for _, err := range []error{pgErr, rdErr} {
-		if err == nil {
-			continue
-		}
-		if testenv.IsMissing(err) && !testenv.RequireExternal() {
-			t.Skipf("SKIPPED LOUDLY: %v", err)
-		}
-		t.Fatal(err)
-	}
+	env, log := quickBenchServers(ctx, t, "")
 	rows, err := env.benchWorkflows(ctx)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log)

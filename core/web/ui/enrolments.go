@@ -73,13 +73,13 @@ func (u *UI) enrolmentCreate(c *gin.Context) error {
 	in := cadre.EnrolmentInput{Year: formInt(f, "year"), StartOn: formDate(f, "start_on"), EndOn: formDate(f, "end_on"),
 		Hours: formInt(f, "hours"), Result: f.Get("result"), CompletedOn: formDate(f, "completed_on"), CertificateNo: f.Get("certificate_no")}
 	if code := f.Get("program"); code != "" {
-		pr, ok := programs[code]
-		if !ok {
+		if pr, ok := programs[code]; !ok {
 			f.Fail("program", "enrolment.program_unknown")
-		}
-		in.ProgramCode, in.ProgramName, in.ProgramGroup = pr.Code, pr.Name, pr.Group
-		if f.Get("hours") == "" {
-			in.Hours = pr.TotalHours
+		} else {
+			in.ProgramCode, in.ProgramName, in.ProgramGroup = pr.Code, pr.Name, pr.Group
+			if f.Get("hours") == "" {
+				in.Hours = pr.TotalHours
+			}
 		}
 	}
 	if f.OK() {
