@@ -35,6 +35,17 @@ func TestQueryCount(t *testing.T) {
 			if got := q.Queries(); got != want {
 				t.Fatalf("after a tenant read: %d, want %d", got, want)
 			}
+			// A write transaction on PostgreSQL begins and sets its tenant in
+			// one round trip too (begin.go).
+			if err := db.TenantTx(ctx, "p79", func(ctx context.Context, tx bun.Tx) error {
+				return tx.NewSelect().ColumnExpr("1").Scan(ctx, &n)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			want += 3 // BEGIN (with set_config on PostgreSQL), the read, COMMIT
+			if got := q.Queries(); got != want {
+				t.Fatalf("after a tenant transaction: %d, want %d", got, want)
+			}
 			if q.Wait() <= 0 {
 				t.Errorf("wait %v", q.Wait())
 			}

@@ -65,7 +65,8 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	if !strings.Contains(o.URL, "default_query_exec_mode") {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	// Tenant transactions begin and set their scope in one round trip (begin.go).
+	sqldb := sql.OpenDB(scopedConnector{stdlib.GetConnector(*cfg)})
 	n := o.MaxConns
 	if n <= 0 {
 		n = 20
@@ -177,14 +178,14 @@ func (db *DB) tx(ctx context.Context, tenants []string, fn TxFunc) error {
 			return fmt.Errorf("invalid tenant %q for a transaction", t)
 		}
 	}
-	scope, list := scopeStatement(tenants)
-	return db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if db.Dialect == Postgres && scope != "" {
-			if _, err := tx.ExecContext(ctx, scope, list); err != nil {
-				return fmt.Errorf("set tenant: %w", err)
-			}
-		}
-		return fn(ctx, tx)
+	begin := "" // a plain BEGIN, also when ctx comes from inside another scope
+	if scope, list := scopeStatement(tenants); db.Dialect == Postgres && scope != "" {
+		// BEGIN and the scope in one round trip (begin.go); the tenant list
+		// is quoted as a literal by the dialect.
+		begin = "BEGIN; " + db.DB.QueryGen().FormatQuery(scope, list)
+	}
+	return db.DB.RunInTx(withBegin(ctx, begin), nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(withBegin(ctx, ""), tx)
 	})
 }
 

@@ -260,6 +260,23 @@ func TestTenantRowLevelSecurity(t *testing.T) {
 		return db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error { return f(ctx, tx) })
 	})
 	check("no transaction", map[string]int{}, func(f func(context.Context, bun.IDB) error) error { return f(ctx, db.DB) })
+	// A transaction begun with a context from inside a tenant transaction
+	// has its own scope, not the outer one (the scope travels with BEGIN).
+	check("SystemTx inside TenantTx(tw)", map[string]int{}, func(f func(context.Context, bun.IDB) error) error {
+		return db.TenantTx(ctx, "tw", func(ctx context.Context, _ bun.Tx) error {
+			return db.SystemTx(ctx, func(ctx context.Context, tx bun.Tx) error { return f(ctx, tx) })
+		})
+	})
+	check("RunInTx inside TenantTx(tw)", map[string]int{}, func(f func(context.Context, bun.IDB) error) error {
+		return db.TenantTx(ctx, "tw", func(ctx context.Context, _ bun.Tx) error {
+			return db.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return f(ctx, tx) })
+		})
+	})
+	check("TenantTx(p79) inside TenantTx(tw)", map[string]int{"p79": 2}, func(f func(context.Context, bun.IDB) error) error {
+		return db.TenantTx(ctx, "tw", func(ctx context.Context, _ bun.Tx) error {
+			return db.TenantTx(ctx, "p79", func(ctx context.Context, tx bun.Tx) error { return f(ctx, tx) })
+		})
+	})
 	// The tenant setting is local to its transaction: the pooled connection
 	// does not carry it into the next one.
 	check("after tenant transactions", map[string]int{}, func(f func(context.Context, bun.IDB) error) error { return f(ctx, db.Read) })

@@ -17,7 +17,9 @@ import (
 // returned adds its id; whenever no write is in flight, one UPDATE marks every
 // id gathered meanwhile. A job so pays no transaction of its own and its
 // handler's Asynq slot is free at once; under load one statement covers many
-// jobs. There is no timer: a batch is as large as the load makes it.
+// jobs. The writer gathers ids for doneGather before each batch: without that
+// pause a busy worker wrote a statement per one or two jobs (an UPDATE takes
+// about as long as the next job), a round trip for most jobs.
 //
 // A crash (or a shutdown) after a handler returned and before its batch was
 // written leaves the row not done: the relay enqueues it again once it is
@@ -36,6 +38,10 @@ type doneMarker struct {
 
 // maxDoneBatch bounds the ids in one UPDATE (its IN list).
 const maxDoneBatch = 500
+
+// doneGather is how long the writer lets ids gather before it writes a batch
+// that is not full: short beside the time a row takes to go stale (minutes).
+const doneGather = 10 * time.Millisecond
 
 // mark records that id's handler has finished; the row is marked done soon.
 func (m *doneMarker) mark(id string) {
@@ -71,6 +77,11 @@ func (m *doneMarker) flush(ctx context.Context) error {
 func (m *doneMarker) writeBatches() {
 	for {
 		m.mu.Lock()
+		if len(m.pending) < maxDoneBatch {
+			m.mu.Unlock()
+			time.Sleep(doneGather)
+			m.mu.Lock()
+		}
 		ids := m.pending
 		if len(ids) > maxDoneBatch {
 			ids = ids[:maxDoneBatch:maxDoneBatch]
