@@ -73,3 +73,15 @@ type pgxTx struct {
 
 func (t pgxTx) Commit() error   { return t.tx.Commit(t.ctx) }
 func (t pgxTx) Rollback() error { return t.tx.Rollback(t.ctx) }
+
+// PgxConn returns the pgx connection under a driver connection of a
+// PostgreSQL pool (what sql.Conn.Raw hands over), for pgx-only work such as COPY.
+func PgxConn(dc any) (*pgx.Conn, bool) {
+	switch c := dc.(type) {
+	case scopedConn:
+		return c.Conn.Conn(), true
+	case *stdlib.Conn:
+		return c.Conn(), true
+	}
+	return nil, false
+}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"doanbd/core/sqldb"
@@ -181,11 +180,11 @@ func newPGWriter(ctx context.Context, db *sqldb.DB) (*pgWriter, error) {
 
 func (w *pgWriter) raw(ctx context.Context, fn func(c *pgx.Conn) error) error {
 	return w.conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
+		c, ok := sqldb.PgxConn(dc)
 		if !ok {
 			return fmt.Errorf("not a pgx connection: %T", dc)
 		}
-		return fn(sc.Conn())
+		return fn(c)
 	})
 }
 
