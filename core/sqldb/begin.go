@@ -10,12 +10,12 @@ import (
 )
 
 // A tenant transaction on PostgreSQL begins and sets its scope in one round
-// trip: BEGIN and the set_config statement travel in one simple-protocol
-// message, as readTx does for reads. database/sql's BeginTx sends a bare
-// BEGIN, so the PostgreSQL connector wraps pgx's connections and, when the
-// context carries a begin statement (put there by DB.tx, for that BeginTx
-// only), begins with it instead. Every write transaction saves a round trip,
-// a wake-up of both processes.
+// trip: BEGIN (or BEGIN READ ONLY) and the set_config statement travel in one
+// simple-protocol message. database/sql's BeginTx sends a bare BEGIN, so the
+// PostgreSQL connector wraps pgx's connections and, when the context carries
+// a begin statement (put there by DB.scopedTx, for that BeginTx only), begins
+// with it instead. Every transaction saves a round trip, a wake-up of both
+// processes.
 
 type beginKey struct{}
 
@@ -51,8 +51,8 @@ func (c scopedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 type scopedConn struct{ *stdlib.Conn }
 
 func (c scopedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	q := beginFrom(ctx)
-	if q == "" || opts.Isolation != 0 || opts.ReadOnly {
+	q := beginFrom(ctx) // written with opts' access mode by DB.scopedTx
+	if q == "" {
 		return c.Conn.BeginTx(ctx, opts)
 	}
 	if c.Conn.Conn().IsClosed() {

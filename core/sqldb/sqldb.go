@@ -6,7 +6,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -171,6 +170,13 @@ func (db *DB) SystemTx(ctx context.Context, fn TxFunc) error {
 }
 
 func (db *DB) tx(ctx context.Context, tenants []string, fn TxFunc) error {
+	return db.scopedTx(ctx, tenants, "BEGIN", nil, fn)
+}
+
+// scopedTx runs fn in a transaction begun with begin ("BEGIN", "BEGIN READ
+// ONLY", matching opts) and scoped to tenants. On PostgreSQL the scope's
+// set_config travels in the same message as begin, one round trip (begin.go).
+func (db *DB) scopedTx(ctx context.Context, tenants []string, begin string, opts *sql.TxOptions, fn TxFunc) error {
 	for _, t := range tenants {
 		// app.tenants is a comma-separated list: a slug holding a comma would
 		// widen the row-level security scope to tenants nobody authorized.
@@ -178,13 +184,12 @@ func (db *DB) tx(ctx context.Context, tenants []string, fn TxFunc) error {
 			return fmt.Errorf("invalid tenant %q for a transaction", t)
 		}
 	}
-	begin := "" // a plain BEGIN, also when ctx comes from inside another scope
+	query := "" // the driver's own BEGIN, also when ctx comes from inside another scope
 	if scope, list := scopeStatement(tenants); db.Dialect == Postgres && scope != "" {
-		// BEGIN and the scope in one round trip (begin.go); the tenant list
-		// is quoted as a literal by the dialect.
-		begin = "BEGIN; " + db.DB.QueryGen().FormatQuery(scope, list)
+		// The tenant list is quoted as a literal by the dialect.
+		query = begin + "; " + db.DB.QueryGen().FormatQuery(scope, list)
 	}
-	return db.DB.RunInTx(withBegin(ctx, begin), nil, func(ctx context.Context, tx bun.Tx) error {
+	return db.DB.RunInTx(withBegin(ctx, query), opts, func(ctx context.Context, tx bun.Tx) error {
 		return fn(withBegin(ctx, ""), tx)
 	})
 }
@@ -227,38 +232,17 @@ func (db *DB) ReadTenant(ctx context.Context, tenant string, fn func(ctx context
 }
 
 // readTx runs fn in a read-only PostgreSQL transaction scoped to tenant,
-// begun and scoped in one round trip (BEGIN and set_config sent together,
-// which database/sql's BeginTx cannot do): most API requests are one such
-// read, and every round trip costs both processes a wake-up. The tenant
-// setting is local to the transaction; a connection whose transaction could
-// not be ended is discarded, never returned to the pool (pgx's session reset
-// refuses one that is not idle, too).
-func (db *DB) readTx(ctx context.Context, tenant string, fn func(ctx context.Context, q bun.IDB) error) (err error) {
-	conn, err := db.DB.Conn(ctx)
+// begun and scoped in one round trip: most API requests are one such read,
+// and every round trip costs both processes a wake-up. The tenant setting is
+// local to the transaction; database/sql ends it however fn ends, and
+// discards the connection when ctx is cancelled.
+func (db *DB) readTx(ctx context.Context, tenant string, fn func(ctx context.Context, q bun.IDB) error) error {
+	err := db.scopedTx(ctx, []string{tenant}, "BEGIN READ ONLY", &sql.TxOptions{ReadOnly: true},
+		func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
 	if err != nil {
 		return fmt.Errorf("tenant read: %w", err)
 	}
-	defer func() {
-		end := "COMMIT"
-		if err != nil {
-			end = "ROLLBACK"
-		}
-		// The transaction ends even when ctx is done: the connection must
-		// not go back to the pool inside it.
-		if _, endErr := conn.ExecContext(context.WithoutCancel(ctx), end); endErr != nil {
-			// Raw returning ErrBadConn closes the connection for good.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-			err = errors.Join(err, fmt.Errorf("tenant read: %s: %w", end, endErr))
-			return
-		}
-		if cerr := conn.Close(); cerr != nil {
-			err = errors.Join(err, cerr)
-		}
-	}()
-	if _, err := conn.ExecContext(ctx, "BEGIN READ ONLY; SELECT set_config('app.tenants', ?, true)", tenant); err != nil {
-		return fmt.Errorf("tenant read: begin: %w", err)
-	}
-	return fn(ctx, conn)
+	return nil
 }
 
 // IsUniqueViolation reports a unique-constraint failure on either dialect.
