@@ -118,9 +118,6 @@ func (f mailerFunc) Send(ctx context.Context, to, subject, body string) error {
 // embedded queue the restart begins with an empty queue; on Redis the killed
 // worker's tasks stay "active" until their lease expires (30 s).
 func TestKilledDuringEffects(t *testing.T) {
-	if os.Getenv(envEffChild) != "" {
-		t.Skip("this process is the child that TestKilledDuringEffects started; the parent reports")
-	}
 	t.Parallel() // mostly waits for leases: overlap the cases
 	for _, dialect := range []string{sqldb.SQLite, sqldb.Postgres} {
 		for _, mode := range []string{"block-notify", "block-mail"} {
